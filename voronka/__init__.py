@@ -1,0 +1,1 @@
+"""Voronka: a self-hosted CRM for running and controlling a sales department."""

@@ -1,0 +1,82 @@
+"""Writes for users, teams and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from voronka.accounts.models import ApiToken, Role, Team, User
+from voronka.core.errors import NotAllowed
+
+TOKEN_PREFIX = "vrk_"  # noqa: S105 - a marker, not a secret
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str = Role.MANAGER,
+    team: Team | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    language: str = "",
+) -> User:
+    """Create an active user with a hashed password."""
+    user = User(
+        username=username,
+        role=role,
+        team=team,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        language=language,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a token for ``actor``; the secret is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, name=name.strip() or "API", prefix=raw[:12], key_hash=hash_token(raw)
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    if token.user_id != actor.pk:
+        raise NotAllowed()
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user a token belongs to, or None; notes when it was last used."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

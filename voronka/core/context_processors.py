@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from voronka.core import organisation as org
+
+
+def organisation(request: HttpRequest) -> dict[str, object]:
+    return {"organisation": org.current()}
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """The main menu; each capability adds its entry here."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"main_nav": []}
+    items = [
+        ("sales:board", "kanban", _("Board"), ("/sales/board",)),
+        ("sales:deal-list", "briefcase", _("Deals"), ("/sales/deals",)),
+        ("sales:lead-list", "person-plus", _("Leads"), ("/sales/leads",)),
+        ("clients:company-list", "building", _("Companies"), ("/clients/companies",)),
+        ("clients:contact-list", "person-lines-fill", _("Contacts"), ("/clients/contacts",)),
+    ]
+    if user.role == "support":
+        items = [i for i in items if i[0] != "sales:lead-list"]
+    if user.is_superuser or user.role in ("admin", "head_of_sales"):
+        items.append(("core:trash", "trash", _("Deleted"), ("/trash",)))
+    path = request.path
+    return {
+        "main_nav": [
+            {
+                "url": reverse(name),
+                "icon": icon,
+                "label": label,
+                "active": any(path.startswith(p) for p in prefixes),
+            }
+            for name, icon, label, prefixes in items
+        ]
+    }

@@ -1,0 +1,9 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: the pipeline board for now; dashboards take over later."""
+    return redirect("sales:board")

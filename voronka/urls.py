@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from voronka.api import api
+
+urlpatterns = [
+    path("", include("voronka.core.urls")),
+    path("accounts/", include("voronka.accounts.urls")),
+    path("clients/", include("voronka.clients.urls")),
+    path("sales/", include("voronka.sales.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
