@@ -6,3 +6,6 @@ class ClientsConfig(AppConfig):
     name = "voronka.clients"
     label = "clients"
     verbose_name = _("Clients")
+
+    def ready(self) -> None:
+        from voronka.clients import subscribers  # noqa: F401 - registers event handlers

@@ -111,7 +111,7 @@ def company_duplicates(*, tax_id: str = "", exclude_pk: int | None = None) -> Qu
     """Live companies with the same tax id: de-duplication ignores visibility."""
     if not tax_id:
         return Company.objects.none()
-    return Company.objects.filter(tax_id=tax_id).exclude(pk=exclude_pk)
+    return Company.objects.filter(tax_id=tax_id).exclude(pk=exclude_pk or 0)
 
 
 def contact_duplicates(
@@ -122,4 +122,4 @@ def contact_duplicates(
         cond |= Q(email_normalized=email)
     if phone:
         cond |= Q(phone_normalized=phone)
-    return Contact.objects.filter(cond).exclude(pk=exclude_pk)
+    return Contact.objects.filter(cond).exclude(pk=exclude_pk or 0)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from voronka.clients import queries
-from voronka.clients.models import Company, Contact, Tag
+from voronka.clients.models import Company, Contact, LifecycleStage, Tag
 from voronka.core import events
 from voronka.core import services as base
 from voronka.core.text import normalize_email, normalize_phone, search_text
@@ -186,3 +186,33 @@ def contact_delete(*, actor: Any, contact: Contact, version: int | None) -> Cont
 @transaction.atomic
 def contact_restore(*, actor: Any, contact: Contact) -> Contact:
     return base.restore(contact, actor=actor)
+
+
+def _lifecycle_after_purchases(current: str, won: int) -> str:
+    """Purchases only ever move a client forward: customer, then repeat customer."""
+    if won >= 2:
+        return LifecycleStage.REPEAT_CUSTOMER
+    if won == 1 and current != LifecycleStage.REPEAT_CUSTOMER:
+        return LifecycleStage.CUSTOMER
+    return current
+
+
+@transaction.atomic
+def client_refresh_lifecycle(*, company_id: int | None, contact_id: int | None) -> None:
+    """Set the life-cycle stage of a deal's client from its won deals (a system change)."""
+    from voronka.sales.models import Deal
+
+    targets: list[tuple[Any, str]] = []
+    if company_id:
+        targets += [(c, "company") for c in Company.objects.filter(pk=company_id)]
+    if contact_id:
+        targets += [(c, "contact") for c in Contact.objects.filter(pk=contact_id)]
+    for client, field in targets:
+        won = Deal.objects.filter(**{field: client}, status=Deal.Status.WON).count()
+        stage = _lifecycle_after_purchases(client.lifecycle_stage, won)
+        if stage != client.lifecycle_stage:
+            client.lifecycle_stage = stage
+            base.save_changes(
+                client, actor=None, version=client.version, fields=["lifecycle_stage"],
+                reason="purchase",
+            )  # fmt: skip

@@ -39,7 +39,7 @@ def _visible(name: str) -> bool:
 
 
 def _display(model: type[Model], name: str, value: Any) -> Any:
-    field = model._meta.get_field(name)
+    field: Any = model._meta.get_field(name)
     if getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
     if field.is_relation and value is not None:
@@ -49,8 +49,9 @@ def _display(model: type[Model], name: str, value: Any) -> Any:
 
 def entries_for(instance: Model, limit: int = 100) -> list[HistoryEntry]:
     """The record's history, newest first, each entry with its field changes."""
+    history: Any = instance.history  # type: ignore[attr-defined]
     records = list(
-        instance.history.select_related("history_user").order_by("-history_date", "-history_id")[
+        history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]  # type: ignore[attr-defined]
     )
@@ -65,7 +66,7 @@ def entries_for(instance: Model, limit: int = 100) -> list[HistoryEntry]:
             for change in delta.changes:
                 if not _visible(change.field):
                     continue
-                field = model._meta.get_field(change.field)
+                field: Any = model._meta.get_field(change.field)
                 changes.append(
                     FieldChange(
                         change.field,

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from voronka.core.models import DomainModel
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY_DIGITS = 16
 
 
 class LeadSource(models.Model):
@@ -81,7 +81,9 @@ class Product(DomainModel):
         on_delete=models.SET_NULL,
         related_name="products",
     )
-    price = models.DecimalField(_("price"), **MONEY, default=Decimal("0"))
+    price = models.DecimalField(
+        _("price"), max_digits=MONEY_DIGITS, decimal_places=2, default=Decimal("0")
+    )
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -288,7 +290,9 @@ class Deal(DomainModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    amount = models.DecimalField(_("amount"), **MONEY, default=Decimal("0"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=MONEY_DIGITS, decimal_places=2, default=Decimal("0")
+    )
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     # Rate to the organisation's base currency, fixed when the amount is set.
     exchange_rate = models.DecimalField(
@@ -363,7 +367,7 @@ class DealLine(models.Model):
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=3, default=Decimal("1")
     )
-    price = models.DecimalField(_("price"), **MONEY)
+    price = models.DecimalField(_("price"), max_digits=MONEY_DIGITS, decimal_places=2)
     discount_percent = models.DecimalField(
         _("discount, %"), max_digits=5, decimal_places=2, default=Decimal("0")
     )

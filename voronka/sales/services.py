@@ -278,14 +278,11 @@ def _validate_deal(deal: Deal) -> None:
         errors["company"] = _("A deal needs a client: a company or a contact.")
     if deal.stage_id and deal.pipeline_id and deal.stage.pipeline_id != deal.pipeline_id:
         errors["stage"] = _("This stage belongs to another pipeline.")
+    contact = deal.contact if deal.contact_id else None
     if (
-        deal.contact_id
+        contact is not None
         and deal.company_id
-        and deal.contact.company_id
-        not in (
-            None,
-            deal.company_id,
-        )
+        and contact.company_id not in (None, deal.company_id)
     ):
         errors["contact"] = _("This contact works for another company.")
     if errors:
@@ -310,7 +307,7 @@ def _record_stage_entry(deal: Deal, *, actor: Any, from_stage: Stage | None) -> 
         from_stage=from_stage,
         to_stage=deal.stage,
         moved_by=actor if getattr(actor, "pk", None) else None,
-        moved_at=deal.stage_entered_at,
+        moved_at=deal.stage_entered_at or timezone.now(),
     )
 
 
