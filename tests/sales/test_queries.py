@@ -1,0 +1,59 @@
+from decimal import Decimal
+
+from django.utils import timezone
+
+from tests import factories
+from voronka.sales import queries, services
+
+
+def test_deals_are_found_by_client_name_phone_and_email(personas, pipeline):
+    ivanov = factories.contact(personas.alice, last_name="Иванов", phone="+7 (912) 345-67-89",
+                               email="ivanov@mail.ru")  # fmt: skip
+    factories.deal(personas.alice, client=ivanov, title="Окна")
+    factories.deal(personas.alice, title="Двери")
+
+    def found(q):
+        return [d.title for d in queries.deal_list(personas.alice, q=q)]
+
+    assert found("ива") == ["Окна"]
+    assert found("ОКН") == ["Окна"]
+    assert found("89123456789") == ["Окна"]
+    assert found("345-67-89") == ["Окна"]
+    assert found("IVANOV@mail.ru") == ["Окна"]
+    assert found("Петров") == []
+
+
+def test_overdue_means_open_and_past_its_expected_close_date(personas, stages, lost_reason):
+    today = timezone.localdate()
+    late = factories.deal(personas.alice, title="Просрочена",
+                          expected_close_date=today - timezone.timedelta(days=1))  # fmt: skip
+    factories.deal(personas.alice, title="В срок", expected_close_date=today)
+    lost = factories.deal(personas.alice, title="Проиграна",
+                          expected_close_date=today - timezone.timedelta(days=5))  # fmt: skip
+    services.deal_move_stage(actor=personas.alice, deal=lost, stage=stages["lost"], version=1,
+                             lost_reason=lost_reason)  # fmt: skip
+    assert [d.pk for d in queries.deal_list(personas.alice, overdue=True)] == [late.pk]
+
+
+def test_the_board_counts_and_sums_each_stage_and_bounds_the_cards(
+    personas, stages, django_assert_max_num_queries
+):
+    client = factories.company(personas.alice)
+    for i in range(5):
+        factories.deal(personas.alice, client=client, amount=Decimal("100.10") * (i + 1))
+    moved = factories.deal(personas.bob, amount=Decimal("7"))
+    services.deal_move_stage(actor=personas.bob, deal=moved, stage=stages["proposal"], version=1)
+
+    with django_assert_max_num_queries(9):
+        columns = queries.board(personas.head, stages["new"].pipeline, per_column=3)
+    summary = [(c.stage.name, c.count, c.total, len(c.deals), c.more) for c in columns]
+    assert summary == [
+        ("Новая", 5, Decimal("1501.50"), 3, 2),
+        ("Квалификация", 0, Decimal("0.00"), 0, 0),
+        ("Предложение", 1, Decimal("7.00"), 1, 0),
+        ("Переговоры", 0, Decimal("0.00"), 0, 0),
+        ("Успешно реализовано", 0, Decimal("0.00"), 0, 0),
+        ("Закрыто и не реализовано", 0, Decimal("0.00"), 0, 0),
+    ]
+    alice_board = queries.board(personas.alice, stages["new"].pipeline)
+    assert [c.count for c in alice_board] == [5, 0, 0, 0, 0, 0]
