@@ -1,5 +1,29 @@
-"""The REST API under /api/v1/: one NinjaAPI, one router per app."""
+"""The REST API under /api/v1/: one NinjaAPI, one router per app.
+
+Every operation needs a personal API token (``Authorization: Bearer vrk_…``) or a
+browser session (with the CSRF token on unsafe methods). Schema: ``/api/v1/openapi.json``,
+interactive documentation: ``/api/v1/docs``.
+"""
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Voronka API", version="1.0.0", urls_namespace="api")
+from voronka.accounts.api import router as accounts_router
+from voronka.clients.api import router as clients_router
+from voronka.core.api import SessionAuth, TokenAuth, install_error_handlers
+from voronka.sales.api import router as sales_router
+
+api = NinjaAPI(
+    title="Voronka API",
+    version="1.0.0",
+    description=(
+        "Clients, leads, deals and the sales catalogue of Voronka. Authenticate with a "
+        "personal API token: `Authorization: Bearer vrk_…`."
+    ),
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+)
+install_error_handlers(api)
+
+api.add_router("", accounts_router)
+api.add_router("", clients_router)
+api.add_router("", sales_router)

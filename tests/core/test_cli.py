@@ -43,7 +43,7 @@ def test_migrate_and_createuser_make_a_user_who_can_log_in(env):
     voronka(env, "migrate", "-v", "0")
     out = voronka(env, "createuser", "olga", "--role", "head_of_sales", "--team", "Москва",
                   "--password", "long-enough-1")  # fmt: skip
-    assert out.stdout.strip() == "Created olga (Head of sales)"
+    assert out.stdout.strip() == "Created olga (head_of_sales)"
     assert query(env, "select username, role from accounts_user") == [("olga", "head_of_sales")]
     assert query(env, "select name from accounts_team") == [("Москва",)]
 

@@ -11,8 +11,19 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from voronka.core.text import looks_like_phone, normalize_email, phone_query, search_term
-from voronka.core.visibility import Family, owner_q
-from voronka.sales.models import Deal, DealLine, Lead, Pipeline, Product, Stage, StageHistory
+from voronka.core.visibility import Family, owner_q, sees_everything
+from voronka.sales.models import (
+    Deal,
+    DealLine,
+    Lead,
+    LeadSource,
+    LostReason,
+    Pipeline,
+    Product,
+    ProductCategory,
+    Stage,
+    StageHistory,
+)
 
 # Sort keys a list may be ordered by: each is non-null, so keyset pagination works.
 DEAL_SORTS = {
@@ -257,3 +268,38 @@ def deals_of_client(user: Any, *, company: Any = None, contact: Any = None) -> Q
 
 def default_pipeline() -> Pipeline | None:
     return Pipeline.objects.filter(is_active=True).order_by("-is_default", "position", "pk").first()
+
+
+def pipelines_in_settings_for(user: Any) -> QuerySet[Pipeline]:
+    """Pipelines as the settings show them: all, switched-off ones included, to those who
+    configure them (so they can switch them back on); the active ones to everyone else."""
+    if sees_everything(user):
+        return Pipeline.objects.all()
+    return pipelines_visible_to(user)
+
+
+def stages_visible_to(user: Any) -> QuerySet[Stage]:
+    """Stages of the pipelines ``user`` may read."""
+    return Stage.objects.filter(pipeline__in=pipelines_in_settings_for(user)).select_related(
+        "pipeline"
+    )
+
+
+def lead_sources_visible_to(user: Any) -> QuerySet[LeadSource]:
+    """Lead sources are configuration: every active user reads them, inactive ones too."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return LeadSource.objects.none()
+    return LeadSource.objects.all()
+
+
+def lost_reasons_visible_to(user: Any) -> QuerySet[LostReason]:
+    """Lost reasons are configuration: every active user reads them."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return LostReason.objects.none()
+    return LostReason.objects.all()
+
+
+def product_categories_visible_to(user: Any) -> QuerySet[ProductCategory]:
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return ProductCategory.objects.none()
+    return ProductCategory.objects.all()

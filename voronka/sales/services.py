@@ -464,7 +464,9 @@ def _line_create(deal: Deal, data: Mapping[str, Any]) -> DealLine:
 
 
 def _recalculate_amount(deal: Deal) -> None:
-    deal.amount = sum((line.total for line in deal.lines.all()), Decimal("0"))
+    # A fresh query, not deal.lines.all(): the caller's deal may carry prefetched lines.
+    lines = DealLine.objects.filter(deal=deal)
+    deal.amount = sum((line.total for line in lines), Decimal("0"))
 
 
 @transaction.atomic

@@ -48,4 +48,4 @@ class Command(BaseCommand):
             raise CommandError(
                 "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
             ) from exc
-        self.stdout.write(f"Created {user.username} ({user.get_role_display()})")
+        self.stdout.write(f"Created {user.username} ({user.role})")
