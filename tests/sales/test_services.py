@@ -211,3 +211,17 @@ def test_a_stage_deals_have_been_in_cannot_be_deleted(personas, stages):
     with pytest.raises(ValidationError):
         services.stage_delete(actor=personas.admin, stage=stages["new"])
     services.stage_delete(actor=personas.admin, stage=stages["qualification"])
+
+
+def test_removing_a_line_from_a_card_loaded_deal_recounts_from_the_database(personas, pipeline):
+    from voronka.sales.queries import deal_card
+
+    sofa = factories.product(personas.admin, price=Decimal("100"))
+    deal = factories.deal(
+        personas.alice, lines=[{"product": sofa}, {"product": sofa, "quantity": 2}]
+    )
+    card = deal_card(personas.alice, deal.pk)  # lines are prefetched here
+    services.deal_line_remove(
+        actor=personas.alice, deal=card, version=1, line_id=card.lines.all()[0].pk
+    )
+    assert _reload(deal).amount == Decimal("200.00")
