@@ -120,3 +120,12 @@ def postgres_reachable() -> bool:
     from django.db import connection
 
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service messages are asserted in English; pages pick their language per request."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
