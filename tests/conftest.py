@@ -123,6 +123,16 @@ def postgres_reachable() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_organisation_cache():
+    """The organisation's settings are cached per process; each test starts without."""
+    from voronka.core import organisation
+
+    organisation.forget()
+    yield
+    organisation.forget()
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Service messages are asserted in English; pages pick their language per request."""
     from django.utils import translation

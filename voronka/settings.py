@@ -47,7 +47,12 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 PORT = int(os.environ.get("PORT", "8000"))
 
+# Voronka's apps come first so their translations win over Django's own for shared words.
 INSTALLED_APPS = [
+    "voronka.core",
+    "voronka.accounts",
+    "voronka.clients",
+    "voronka.sales",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,10 +66,6 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "huey.contrib.djhuey",
-    "voronka.core",
-    "voronka.accounts",
-    "voronka.clients",
-    "voronka.sales",
 ]
 
 MIDDLEWARE = [

@@ -255,7 +255,7 @@ def test_the_company_list_costs_the_same_for_30_companies(personas, django_asser
         company.tags.set([])
     api = ApiClient(personas.lead)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = api.get("/companies", limit=200)
 
     assert response.json()["count"] == 30
@@ -337,7 +337,7 @@ def test_the_contact_list_costs_the_same_for_30_contacts(personas, django_assert
         factories.contact(personas.alice, company=company)
     api = ApiClient(personas.alice)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = api.get("/contacts", limit=200)
 
     assert response.json()["count"] == 30

@@ -51,3 +51,26 @@ def test_the_count_stops_at_the_limit(deals, settings):
 def test_a_tampered_cursor_is_refused(deals):
     with pytest.raises(BadCursor):
         keyset_page(Deal.objects.all(), ordering=["-id"], cursor="bm90LWpzb24")
+
+
+def test_rows_created_within_one_millisecond_are_neither_skipped_nor_repeated(personas, pipeline):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = factories.company(personas.alice)
+    base = timezone.now().replace(microsecond=500_000)
+    ids = []
+    for i in range(6):
+        deal = factories.deal(personas.alice, client=client, title=f"M{i}")
+        Deal.objects.filter(pk=deal.pk).update(created_at=base + timedelta(microseconds=i * 100))
+        ids.append(deal.pk)
+    seen, cursor = [], None
+    while True:
+        page = keyset_page(
+            Deal.objects.all(), ordering=["-created_at", "-id"], cursor=cursor, limit=2
+        )
+        seen += [d.pk for d in page.items]
+        if not (cursor := page.next_cursor):
+            break
+    assert seen == list(reversed(ids))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from voronka.accounts.models import ApiToken, Role, Team, User
 from voronka.core.errors import NotAllowed
@@ -80,3 +82,15 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def user_set_language(*, actor: User, language: str) -> User:
+    """Set the actor's interface language; an empty value follows the browser."""
+    allowed = {code for code, _label in User._meta.get_field("language").choices or []}
+    if language not in allowed | {""}:
+        raise ValidationError({"language": gettext("Unknown language.")})
+    if actor.language != language:
+        actor.language = language
+        actor.save(update_fields=["language"])
+    return actor

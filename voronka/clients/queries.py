@@ -72,8 +72,11 @@ def contact_list(
     company_id: int | None = None,
     lifecycle_stage: str = "",
     source_id: int | None = None,
+    tag: str = "",
 ) -> QuerySet[Contact]:
     qs = contacts_visible_to(user).select_related("owner", "company", "source")
+    if tag:
+        qs = qs.filter(tags__name=tag)
     if q:
         qs = qs.filter(_search_q(q))
     if owner_id:

@@ -51,9 +51,7 @@ def entries_for(instance: Model, limit: int = 100) -> list[HistoryEntry]:
     """The record's history, newest first, each entry with its field changes."""
     history: Any = instance.history  # type: ignore[attr-defined]
     records = list(
-        history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]  # type: ignore[attr-defined]
+        history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]  # type: ignore[attr-defined]
     )
     model = type(instance)
     entries = []

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -37,8 +38,18 @@ class Page:
         return f"{self.total}+" if self.total_capped else str(self.total)
 
 
+class _CursorEncoder(DjangoJSONEncoder):
+    """Full precision: DjangoJSONEncoder cuts datetimes to milliseconds, and two rows
+    created within the same millisecond would then be skipped or shown twice."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
 def _encode(values: list[Any], backwards: bool) -> str:
-    raw = json.dumps({"v": values, "b": backwards}, cls=DjangoJSONEncoder)
+    raw = json.dumps({"v": values, "b": backwards}, cls=_CursorEncoder)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

@@ -6,4 +6,6 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("trash/", views.trash, name="trash"),
+    path("trash/restore/", views.trash_restore, name="trash-restore"),
 ]

@@ -1,0 +1,357 @@
+"""Pages of companies and contacts: lists, cards, create/edit forms, delete.
+
+Companies and contacts behave alike, so each page is one function taking the
+``ClientKind`` that says which queries, services, forms and templates to use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from voronka.accounts.models import User
+from voronka.clients import queries, services
+from voronka.clients.forms import (
+    ClientFilterForm,
+    ClientForm,
+    CompanyForm,
+    ContactFilterForm,
+    ContactForm,
+)
+from voronka.clients.models import Company, Contact
+from voronka.core.errors import NotAllowed, StaleVersion
+from voronka.core.forms import add_service_errors
+from voronka.core.history import entries_for
+from voronka.core.pagination import BadCursor, keyset_page
+from voronka.core.visibility import Family, can_write, may_own
+from voronka.sales.queries import deals_of_client
+
+CARD_LIST_LIMIT = 50  # deals and contacts shown on a card before "show all"
+
+
+@dataclass(frozen=True)
+class ClientKind:
+    key: str  # "company" or "contact": URL names and templates follow it
+    model: type[Company] | type[Contact]
+    list_query: Callable[..., Any]
+    card_query: Callable[[Any, int], Any]
+    form: type[ClientForm]
+    filter_form: type[ClientFilterForm]
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+    title_plural: Any
+    created_message: Any
+    saved_message: Any
+    deleted_message: Any
+
+    def url(self, action: str, *args: Any) -> str:
+        return reverse(f"clients:{self.key}-{action}", args=args)
+
+    def template(self, name: str) -> str:
+        return f"clients/{self.key}_{name}.html"
+
+
+COMPANY = ClientKind(
+    key="company",
+    model=Company,
+    list_query=queries.company_list,
+    card_query=queries.company_card,
+    form=CompanyForm,
+    filter_form=ClientFilterForm,
+    create=services.company_create,
+    update=lambda *, obj, **kw: services.company_update(company=obj, **kw),
+    delete=lambda *, obj, **kw: services.company_delete(company=obj, **kw),
+    title_plural=gettext_lazy("Companies"),
+    created_message=gettext_lazy("Company «%(name)s» created."),
+    saved_message=gettext_lazy("Company «%(name)s» saved."),
+    deleted_message=gettext_lazy("Company «%(name)s» moved to Deleted."),
+)
+CONTACT = ClientKind(
+    key="contact",
+    model=Contact,
+    list_query=queries.contact_list,
+    card_query=queries.contact_card,
+    form=ContactForm,
+    filter_form=ContactFilterForm,
+    create=services.contact_create,
+    update=lambda *, obj, **kw: services.contact_update(contact=obj, **kw),
+    delete=lambda *, obj, **kw: services.contact_delete(contact=obj, **kw),
+    title_plural=gettext_lazy("Contacts"),
+    created_message=gettext_lazy("Contact «%(name)s» created."),
+    saved_message=gettext_lazy("Contact «%(name)s» saved."),
+    deleted_message=gettext_lazy("Contact «%(name)s» moved to Deleted."),
+)
+
+
+def _card_or_404(kind: ClientKind, user: Any, pk: int) -> Any:
+    try:
+        return kind.card_query(user, pk)
+    except kind.model.DoesNotExist:
+        raise Http404 from None
+
+
+def _ensure_can_write(user: Any, record: Any) -> None:
+    if not can_write(user, Family.CLIENTS, record.owner_id):
+        raise PermissionDenied
+
+
+def _may_create(user: Any) -> bool:
+    # Whoever may make themselves responsible for a client may add one.
+    return may_own(user, user)
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+def _client_list(request: HttpRequest, kind: ClientKind) -> HttpResponse:
+    user = request.user
+    filters = kind.filter_form(request.GET, user=user)
+    owner, source = filters.value("owner"), filters.value("source")
+    params: dict[str, Any] = {
+        "q": filters.value("q") or "",
+        "owner_id": owner.pk if owner else None,
+        "lifecycle_stage": filters.value("stage") or "",
+        "source_id": source.pk if source else None,
+    }
+    tag = filters.value("tag") or ""
+    company_id = filters.value("company")
+    if kind is COMPANY:
+        qs = kind.list_query(user, tag=tag, **params)
+    else:
+        qs = kind.list_query(user, company_id=company_id, tag=tag, **params)
+    qs = qs.prefetch_related("tags")
+    try:
+        page = keyset_page(qs, ordering=filters.ordering, cursor=request.GET.get("cursor"))
+    except BadCursor:
+        page = keyset_page(qs, ordering=filters.ordering)
+    filter_company = None
+    if company_id:
+        filter_company = queries.companies_visible_to(user).filter(pk=company_id).first()
+    context = {
+        "kind": kind.key,
+        "title": kind.title_plural,
+        "filters": filters,
+        "page": page,
+        "filter_company": filter_company,
+        "may_create": _may_create(user),
+        "list_url": kind.url("list"),
+        "table_template": f"clients/partials/_{kind.key}_table.html",
+    }
+    template = context["table_template"] if _wants_fragment(request) else "clients/client_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def company_list(request: HttpRequest) -> HttpResponse:
+    return _client_list(request, COMPANY)
+
+
+@login_required
+def contact_list(request: HttpRequest) -> HttpResponse:
+    return _client_list(request, CONTACT)
+
+
+# --- Cards -----------------------------------------------------------------------------------
+
+
+@login_required
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = _card_or_404(COMPANY, request.user, pk)
+    contacts = list(
+        queries.contact_list(request.user, company_id=company.pk)
+        .prefetch_related("tags")
+        .order_by("last_name", "first_name", "pk")[: CARD_LIST_LIMIT + 1]
+    )
+    return _client_detail(request, COMPANY, company, {"contacts": contacts}, company=company)
+
+
+@login_required
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _card_or_404(CONTACT, request.user, pk)
+    company_visible = bool(
+        contact.company_id
+        and queries.companies_visible_to(request.user).filter(pk=contact.company_id).exists()
+    )
+    return _client_detail(
+        request, CONTACT, contact, {"company_visible": company_visible}, contact=contact
+    )
+
+
+def _client_detail(
+    request: HttpRequest, kind: ClientKind, record: Any, extra: dict[str, Any], **client: Any
+) -> HttpResponse:
+    deals = list(
+        deals_of_client(request.user, **client)
+        .select_related("pipeline")
+        .order_by("-created_at", "-pk")[: CARD_LIST_LIMIT + 1]
+    )
+    context = {
+        "kind": kind.key,
+        "record": record,
+        kind.key: record,
+        "can_write": can_write(cast(User, request.user), Family.CLIENTS, record.owner_id),
+        "deals": deals[:CARD_LIST_LIMIT],
+        "more_deals": len(deals) > CARD_LIST_LIMIT,
+        "history": entries_for(record),
+        "card_list_limit": CARD_LIST_LIMIT,
+        **extra,
+    }
+    if "contacts" in context:
+        context["more_contacts"] = len(context["contacts"]) > CARD_LIST_LIMIT
+        context["contacts"] = context["contacts"][:CARD_LIST_LIMIT]
+    return render(request, kind.template("detail"), context)
+
+
+# --- Create and edit ---------------------------------------------------------------------------
+
+
+def _client_create(request: HttpRequest, kind: ClientKind) -> HttpResponse:
+    user = request.user
+    if not _may_create(user):
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        form = kind.form(request.POST, actor=user)
+        if form.is_valid():
+            try:
+                record = kind.create(actor=user, data=form.service_data(), tags=form.tag_names())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, kind.created_message % {"name": record})
+                return redirect(kind.url("detail", record.pk))
+        status = 422
+    else:
+        initial = {}
+        company = request.GET.get("company", "")
+        if kind is CONTACT and company.isdigit():
+            initial["company"] = int(company)
+        form = kind.form(actor=user, initial=initial)
+    context = {"kind": kind.key, "form": form, "record": None, "cancel_url": kind.url("list")}
+    return render(request, kind.template("form"), context, status=status)
+
+
+def _client_edit(request: HttpRequest, kind: ClientKind, pk: int) -> HttpResponse:
+    user = request.user
+    record = _card_or_404(kind, user, pk)
+    _ensure_can_write(user, record)
+    title = str(record)  # the service may change the instance before it refuses
+    stale_message = None
+    status = 200
+    if request.method == "POST":
+        form = kind.form(request.POST, actor=user, instance=record)
+        form.fields["version"].required = True
+        if form.is_valid():
+            try:
+                kind.update(
+                    actor=user,
+                    obj=record,
+                    version=form.cleaned_data["version"],
+                    data=form.service_data(),
+                    tags=form.tag_names(),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except StaleVersion as exc:
+                stale_message = exc.message
+                status = 409
+            except NotAllowed:
+                raise PermissionDenied from None
+            else:
+                messages.success(request, kind.saved_message % {"name": record})
+                return redirect(kind.url("detail", record.pk))
+        status = status if status != 200 else 422
+    else:
+        form = kind.form(actor=user, instance=record)
+    context = {
+        "kind": kind.key,
+        "form": form,
+        "record": record,
+        "title": title,
+        "stale_message": stale_message,
+        "cancel_url": kind.url("detail", pk),
+    }
+    return render(request, kind.template("form"), context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_create(request: HttpRequest) -> HttpResponse:
+    return _client_create(request, COMPANY)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest) -> HttpResponse:
+    return _client_create(request, CONTACT)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _client_edit(request, COMPANY, pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _client_edit(request, CONTACT, pk)
+
+
+# --- Delete ---------------------------------------------------------------------------------------
+
+
+def _client_delete(request: HttpRequest, kind: ClientKind, pk: int) -> HttpResponse:
+    user = request.user
+    record = _card_or_404(kind, user, pk)
+    _ensure_can_write(user, record)
+    if request.method != "POST":
+        # Without JavaScript the card's delete button lands here to confirm.
+        return render(
+            request, "clients/client_confirm_delete.html", {"kind": kind.key, "record": record}
+        )
+    raw_version = request.POST.get("version", "")
+    if not raw_version.isdigit():
+        return HttpResponseBadRequest(_("The form is missing the record's version."))
+    name = str(record)
+    try:
+        kind.delete(actor=user, obj=record, version=int(raw_version))
+    except StaleVersion as exc:
+        messages.error(request, exc.message)
+        return redirect(kind.url("detail", pk))
+    except NotAllowed:
+        raise PermissionDenied from None
+    messages.success(request, kind.deleted_message % {"name": name})
+    return redirect(kind.url("list"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _client_delete(request, COMPANY, pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _client_delete(request, CONTACT, pk)

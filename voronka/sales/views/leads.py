@@ -1,0 +1,234 @@
+"""Lead pages: the list, the card, the forms, qualification and rejection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from voronka.core.errors import NotAllowed, StaleVersion
+from voronka.core.history import entries_for
+from voronka.core.pagination import BadCursor, keyset_page
+from voronka.core.visibility import Family, can_write, sees_everything
+from voronka.sales import queries, services
+from voronka.sales.forms import LeadFilterForm, LeadForm, LeadQualifyForm, LeadRejectForm
+from voronka.sales.models import Lead
+from voronka.sales.views.common import apply_errors, int_param, is_htmx
+
+LEAD_FORM_FIELDS = [
+    "title", "contact_name", "company_name", "phone", "email", "tax_id", "source", "status",
+    "owner", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "notes",
+]  # fmt: skip
+
+
+def _works_with_leads(user: Any) -> bool:
+    """Support agents serve clients, not the sales side: leads are not theirs."""
+    return sees_everything(user) or getattr(user, "role", "") == "manager"
+
+
+def _lead_or_404(user: Any, pk: int) -> Lead:
+    try:
+        return queries.lead_card(user, pk)
+    except Lead.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _ensure_writable(user: Any, lead: Lead) -> None:
+    if not can_write(user, Family.LEADS, lead.owner_id):
+        raise PermissionDenied(_("You are not allowed to change this lead."))
+
+
+@login_required
+@require_GET
+def lead_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not _works_with_leads(request.user):
+        raise PermissionDenied(_("Leads are handled by the sales department."))
+    form = LeadFilterForm(request.GET or None)
+    filters, sort = form.filters() if form.is_bound else ({}, "-created")
+    qs = queries.lead_list(request.user, **filters)
+    try:
+        page = keyset_page(
+            qs, ordering=queries.LEAD_SORTS[sort], cursor=request.GET.get("cursor") or None
+        )
+    except BadCursor:
+        page = keyset_page(qs, ordering=queries.LEAD_SORTS[sort])
+    context = {
+        "form": form,
+        "page": page,
+        "sort": sort,
+        "filtered": any(v for v in filters.values()),
+        "may_create": can_write(user, Family.LEADS, user.pk),
+    }
+    if is_htmx(request) and not request.htmx.boosted:  # type: ignore[attr-defined]
+        return render(request, "sales/lead_list.html#table", context)
+    return render(request, "sales/lead_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_create(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not can_write(user, Family.LEADS, user.pk):
+        raise PermissionDenied(_("You are not allowed to create leads."))
+    if request.method == "GET":
+        form = LeadForm(initial={"owner": user.pk}, user=user)
+        return render(request, "sales/lead_form.html", {"form": form, "lead": None})
+    form = LeadForm(request.POST, user=user)
+    if form.is_valid():
+        try:
+            lead = services.lead_create(actor=user, data=form.service_data())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, _("Lead created."))
+            return redirect("sales:lead-detail", pk=lead.pk)
+    return render(request, "sales/lead_form.html", {"form": form, "lead": None}, status=422)
+
+
+@login_required
+@require_GET
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    lead = _lead_or_404(user, pk)
+    may_edit = can_write(user, Family.LEADS, lead.owner_id)
+    context = {
+        "lead": lead,
+        "deals": list(lead.deals.all()),
+        "history": entries_for(lead),
+        "may_edit": may_edit,
+        "qualify_form": _qualify_form(request, lead) if may_edit and lead.is_open else None,
+        "reject_form": LeadRejectForm(initial={"version": lead.version}) if may_edit else None,
+    }
+    return render(request, "sales/lead_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    lead = _lead_or_404(user, pk)
+    _ensure_writable(user, lead)
+    if request.method == "GET":
+        initial: dict[str, Any] = {name: getattr(lead, name) for name in LEAD_FORM_FIELDS}
+        initial.update(source=lead.source_id, owner=lead.owner_id, version=lead.version)
+        form = LeadForm(initial=initial, user=user, lead=lead)
+        return render(request, "sales/lead_form.html", {"form": form, "lead": lead})
+    form = LeadForm(request.POST, user=user, lead=lead)
+    if form.is_valid():
+        try:
+            services.lead_update(
+                actor=user, lead=lead, version=form.cleaned_data["version"],
+                data=form.service_data(),
+            )  # fmt: skip
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except StaleVersion as exc:
+            form.add_error(None, str(exc.message))
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, _("Lead saved."))
+            return redirect("sales:lead-detail", pk=lead.pk)
+    return render(request, "sales/lead_form.html", {"form": form, "lead": lead}, status=422)
+
+
+@login_required
+@require_POST
+def lead_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = _lead_or_404(request.user, pk)
+    try:
+        services.lead_delete(
+            actor=request.user, lead=lead, version=int_param(request.POST.get("version"))
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except StaleVersion as exc:
+        messages.error(request, str(exc.message))
+        return redirect("sales:lead-detail", pk=lead.pk)
+    messages.success(request, _("Lead «%(title)s» deleted.") % {"title": lead.title})
+    return redirect("sales:lead-list")
+
+
+def _qualify_form(request: HttpRequest, lead: Lead) -> LeadQualifyForm:
+    pipeline = queries.default_pipeline()
+    initial = {
+        "title": lead.title,
+        "pipeline": pipeline.pk if pipeline else None,
+        "version": lead.version,
+    }
+    return LeadQualifyForm(initial=initial, user=request.user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_qualify(request: HttpRequest, pk: int) -> HttpResponse:
+    """One step: the client is created or linked, the deal opened, the lead closed."""
+    user: Any = request.user
+    lead = _lead_or_404(user, pk)
+    _ensure_writable(user, lead)
+    if request.method == "GET":
+        form = _qualify_form(request, lead)
+        return render(request, "sales/lead_qualify.html", {"form": form, "lead": lead})
+    form = LeadQualifyForm(request.POST, user=user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            deal = services.lead_qualify(
+                actor=user,
+                lead=lead,
+                version=data["version"],
+                pipeline=data["pipeline"],
+                title=data["title"],
+                amount=data["amount"],
+                expected_close_date=data["expected_close_date"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except StaleVersion as exc:
+            form.add_error(None, str(exc.message))
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, _("Lead qualified: the deal is open."))
+            return redirect("sales:deal-detail", pk=deal.pk)
+    return render(request, "sales/lead_qualify.html", {"form": form, "lead": lead}, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    lead = _lead_or_404(user, pk)
+    _ensure_writable(user, lead)
+    if request.method == "GET":
+        form = LeadRejectForm(initial={"version": lead.version})
+        return render(request, "sales/lead_reject.html", {"form": form, "lead": lead})
+    form = LeadRejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_reject(
+                actor=user,
+                lead=lead,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except StaleVersion as exc:
+            form.add_error(None, str(exc.message))
+        except NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, _("Lead rejected."))
+            return redirect("sales:lead-detail", pk=lead.pk)
+    return render(request, "sales/lead_reject.html", {"form": form, "lead": lead}, status=422)
