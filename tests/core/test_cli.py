@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.cli import query, voronka
+
 pytestmark = pytest.mark.xdist_group("cli")
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
-    environ.update(
-        VORONKA_VAR_DIR=str(tmp_path),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'crm.sqlite3'}",
-        VORONKA_TESTING="0",
-        HUEY_IMMEDIATE="0",
-        SECRET_KEY="cli-test-key",
-    )
-    return environ
-
-
-def voronka(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "voronka.cli", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=check,
-    )  # fmt: skip
-
-
-def query(env: dict[str, str], sql: str) -> list[tuple]:
-    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_migrate_and_createuser_make_a_user_who_can_log_in(env):
