@@ -225,3 +225,21 @@ def test_removing_a_line_from_a_card_loaded_deal_recounts_from_the_database(pers
         actor=personas.alice, deal=card, version=1, line_id=card.lines.all()[0].pk
     )
     assert _reload(deal).amount == Decimal("200.00")
+
+
+def test_a_negative_price_is_refused_naming_the_field(personas):
+    from voronka.sales.models import Product
+
+    with pytest.raises(ValidationError) as err:
+        factories.product(personas.admin, price=Decimal("-1"))
+    assert list(err.value.message_dict) == ["price"]
+    assert Product.objects.count() == 0
+
+
+def test_the_stage_order_field_reads_as_order_in_russian():
+    from django.utils import translation
+
+    from voronka.sales.models import Stage
+
+    with translation.override("ru"):
+        assert str(Stage._meta.get_field("position").verbose_name) == "порядок"

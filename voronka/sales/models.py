@@ -9,11 +9,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from voronka.core.models import DomainModel
 
 MONEY_DIGITS = 16
+# Field validators name the field in the error; the check constraints only guard the data.
+NOT_NEGATIVE = MinValueValidator(Decimal("0"))
 
 
 class LeadSource(models.Model):
@@ -82,7 +85,11 @@ class Product(DomainModel):
         related_name="products",
     )
     price = models.DecimalField(
-        _("price"), max_digits=MONEY_DIGITS, decimal_places=2, default=Decimal("0")
+        _("price"),
+        max_digits=MONEY_DIGITS,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[NOT_NEGATIVE],
     )
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     is_active = models.BooleanField(_("active"), default=True)
@@ -91,6 +98,9 @@ class Product(DomainModel):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -98,7 +108,7 @@ class Product(DomainModel):
 
 class Pipeline(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("order", "position"), default=0)
     is_default = models.BooleanField(_("default"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -122,7 +132,7 @@ class Stage(models.Model):
         Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages"
     )
     name = models.CharField(_("name"), max_length=120)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("order", "position"), default=0)
     probability = models.DecimalField(
         _("win probability, %"),
         max_digits=5,
@@ -291,7 +301,11 @@ class Deal(DomainModel):
         related_name="+",
     )
     amount = models.DecimalField(
-        _("amount"), max_digits=MONEY_DIGITS, decimal_places=2, default=Decimal("0")
+        _("amount"),
+        max_digits=MONEY_DIGITS,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[NOT_NEGATIVE],
     )
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     # Rate to the organisation's base currency, fixed when the amount is set.
@@ -367,7 +381,9 @@ class DealLine(models.Model):
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=3, default=Decimal("1")
     )
-    price = models.DecimalField(_("price"), max_digits=MONEY_DIGITS, decimal_places=2)
+    price = models.DecimalField(
+        _("price"), max_digits=MONEY_DIGITS, decimal_places=2, validators=[NOT_NEGATIVE]
+    )
     discount_percent = models.DecimalField(
         _("discount, %"), max_digits=5, decimal_places=2, default=Decimal("0")
     )
