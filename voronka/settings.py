@@ -169,6 +169,9 @@ USE_THOUSAND_SEPARATOR = True
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+if TESTING:  # tests read static files from the apps, never from a collectstatic in progress
+    STATIC_ROOT = VAR_DIR / "test-static"
+    STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "voronka" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
