@@ -296,3 +296,166 @@ def test_editing_a_contact_keeps_a_company_the_editor_cannot_see(personas, clien
     contact.refresh_from_db()
     assert response.status_code == 302
     assert (contact.position, contact.company) == ("Директор", firm)
+
+
+# --- The company search of the contact form ----------------------------------------------
+
+
+def selected_company_options(html: str) -> list[str]:
+    """The <option>s of the company select, as rendered."""
+    start = html.index('<select name="company"')
+    return [
+        line.strip()
+        for line in html[start : html.index("</select>", start)].splitlines()
+        if "<option" in line
+    ]
+
+
+@pytest.fixture
+def hundred_companies(personas):
+    return [factories.company(personas.alice, name=f"Посторонняя {n:03}") for n in range(100)]
+
+
+def test_the_new_contact_form_lists_none_of_a_hundred_companies(
+    personas, client, hundred_companies, django_assert_max_num_queries
+):
+    client.force_login(personas.alice)
+    client.get(reverse("clients:contact-list"))  # the first request of all sets things up
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("clients:contact-create"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Посторонняя" not in html
+    assert selected_company_options(html) == ['<option value="" selected>— без компании —</option>']
+    assert 'name="company_q"' in html
+    assert reverse("clients:company-options") in html
+
+
+def test_the_contact_form_opened_from_a_company_card_shows_that_company_alone(
+    personas, client, hundred_companies, django_assert_max_num_queries
+):
+    firm = factories.company(personas.alice, name="Фирма", tax_id="7701234567")
+    client.force_login(personas.alice)
+    client.get(reverse("clients:contact-list"))
+
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("clients:contact-create"), {"company": firm.pk})
+
+    html = response.content.decode()
+    assert "Посторонняя" not in html
+    assert selected_company_options(html) == [
+        '<option value="">— без компании —</option>',
+        f'<option value="{firm.pk}" selected>Фирма · ИНН 7701234567</option>',
+    ]
+
+
+def test_the_contact_edit_form_shows_the_current_company_alone(
+    personas, client, hundred_companies, django_assert_max_num_queries
+):
+    firm = factories.company(personas.alice, name="Фирма")
+    contact = factories.contact(personas.alice, company=firm, last_name="Сотрудник")
+    client.force_login(personas.alice)
+    client.get(reverse("clients:contact-list"))
+
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("clients:contact-edit", args=[contact.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Посторонняя" not in html
+    assert selected_company_options(html) == [
+        '<option value="">— без компании —</option>',
+        f'<option value="{firm.pk}" selected>Фирма</option>',
+    ]
+
+
+def test_a_company_of_another_team_named_in_the_url_is_neither_shown_nor_chosen(personas, client):
+    hidden = factories.company(personas.bob, name="Тайная фирма Бориса")
+    client.force_login(personas.alice)
+
+    response = client.get(reverse("clients:contact-create"), {"company": hidden.pk})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Тайная фирма" not in html
+    assert selected_company_options(html) == ['<option value="">— без компании —</option>']
+
+
+def test_posting_a_company_of_another_team_is_a_field_error_and_saves_nothing(personas, client):
+    hidden = factories.company(personas.bob, name="Тайная фирма Бориса")
+    client.force_login(personas.alice)
+
+    response = client.post(
+        reverse("clients:contact-create"),
+        contact_post(company=hidden.pk, owner=personas.alice.pk),
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert response.context["form"].errors == {"company": ["Выберите компанию из найденных."]}
+    assert 'id="id_company_error"' in html
+    assert "Тайная фирма" not in html
+    assert Contact.all_objects.count() == 0
+
+
+def test_moving_a_contact_to_a_company_of_another_team_is_refused_and_changes_nothing(
+    personas, client
+):
+    mine = factories.company(personas.alice, name="Моя фирма")
+    hidden = factories.company(personas.bob, name="Тайная фирма Бориса")
+    contact = factories.contact(personas.alice, company=mine, last_name="Сотрудник")
+    client.force_login(personas.alice)
+
+    response = client.post(
+        reverse("clients:contact-edit", args=[contact.pk]),
+        contact_post(
+            last_name="Сотрудник",
+            first_name="Иван",
+            company=hidden.pk,
+            owner=personas.alice.pk,
+            position="Директор",
+            version=contact.version,
+        ),
+    )
+
+    contact.refresh_from_db()
+    assert response.status_code == 422
+    assert list(response.context["form"].errors) == ["company"]
+    assert "Тайная фирма" not in response.content.decode()
+    assert (contact.company, contact.position, contact.version) == (mine, "", 1)
+
+
+def test_the_chosen_company_stays_chosen_when_the_form_comes_back_with_errors(personas, client):
+    firm = factories.company(personas.alice, name="Фирма")
+    client.force_login(personas.alice)
+
+    response = client.post(
+        reverse("clients:contact-create"),
+        contact_post(first_name="", company=firm.pk, owner=personas.alice.pk),
+    )
+
+    assert response.status_code == 422
+    assert list(response.context["form"].errors) == ["first_name"]
+    assert selected_company_options(response.content.decode()) == [
+        '<option value="">— без компании —</option>',
+        f'<option value="{firm.pk}" selected>Фирма</option>',
+    ]
+
+
+def test_the_edit_form_keeps_showing_a_current_company_the_editor_cannot_see(personas, client):
+    firm = factories.company(personas.bob, name="Фирма Бориса")
+    contact = factories.contact(personas.bob, company=firm, last_name="Общий")
+    services.contact_update(
+        actor=personas.head, contact=contact, version=1, data={"owner": personas.alice}
+    )
+    client.force_login(personas.alice)
+
+    html = client.get(reverse("clients:contact-edit", args=[contact.pk])).content.decode()
+
+    # The contact's card shows this name to the same person; the form must not drop the link.
+    assert selected_company_options(html) == [
+        '<option value="">— без компании —</option>',
+        f'<option value="{firm.pk}" selected>Фирма Бориса</option>',
+    ]

@@ -7,7 +7,7 @@ The model still supplies each field's label, length and choices.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.db.models import Q
@@ -46,6 +46,7 @@ class ClientForm(BootstrapFormMixin, forms.Form):
 
     model: type[Company] | type[Contact]
     field_names: list[str]
+    widgets: ClassVar[dict[str, type[forms.Widget] | forms.Widget]] = {}
     autofocus = ""
 
     tags = forms.CharField(
@@ -71,7 +72,10 @@ class ClientForm(BootstrapFormMixin, forms.Form):
             }
         super().__init__(data, initial=initial, **kw)
         declared = dict(self.fields)
-        self.fields = {**fields_for_model(self.model, fields=self.field_names), **declared}
+        self.fields = {
+            **fields_for_model(self.model, fields=self.field_names, widgets=self.widgets),
+            **declared,
+        }
         current_owner = instance.owner_id if instance else None
         owner = self.fields["owner"]
         owner.queryset = assignable_owners(actor, current_id=current_owner)  # type: ignore[attr-defined]
@@ -115,9 +119,32 @@ class CompanyForm(ClientForm):
         self.fields["name"].label = pgettext_lazy("company", "Name")
 
 
+# How many companies the contact form's company search offers at once.
+COMPANY_OPTIONS_LIMIT = 20
+
+
+def company_option_label(company: Company) -> str:
+    """How a company reads in the company search: the name, and the INN that tells twins apart."""
+    if company.tax_id:
+        return _("%(name)s · INN %(tax_id)s") % {"name": company.name, "tax_id": company.tax_id}
+    return company.name
+
+
+class CompanySelect(forms.Select):
+    """A select that holds only the chosen company; a search box above it finds others.
+
+    Listing every visible company made the page megabytes at scale, so the page
+    renders the current choice only (enough to save without JavaScript) and the
+    search box asks ``clients:company-options`` for matches as the person types.
+    """
+
+    template_name = "clients/widgets/company_select.html"
+
+
 class ContactForm(ClientForm):
     model = Contact
     field_names = CONTACT_FORM_FIELDS
+    widgets: ClassVar[dict[str, type[forms.Widget] | forms.Widget]] = {"company": CompanySelect}
     autofocus = "last_name"
 
     def __init__(self, data: Any = None, **kw: Any) -> None:
@@ -125,10 +152,35 @@ class ContactForm(ClientForm):
         current = getattr(self.instance, "company_id", None)
         company = self.fields["company"]
         visible = companies_visible_to(self.actor).values("pk")
+        # The queryset is what the submitted id is checked against; it is never listed whole.
+        # The contact's current company stays valid even when the editor cannot see it,
+        # so that editing other fields does not unlink it.
         company.queryset = Company.objects.filter(  # type: ignore[attr-defined]
             Q(pk__in=visible) | Q(pk=current)
-        ).order_by("name", "pk")
-        company.empty_label = _("— no company —")  # type: ignore[attr-defined]
+        )
+        company.error_messages["invalid_choice"] = _("Choose a company from the search results.")
+        empty = ("", _("— no company —"))
+        chosen = self._chosen_company()
+        choices: list[tuple[Any, Any]] = [empty]
+        if chosen is not None:
+            choices.append((chosen.pk, company_option_label(chosen)))
+        company.widget.choices = choices  # type: ignore[attr-defined]
+
+    def _chosen_company(self) -> Company | None:
+        """The company the field shows as chosen, if the person may pick it; else none.
+
+        An id the person may not see (typed into the URL or the POST) finds nothing
+        here, so its name never reaches the page.
+        """
+        raw = self["company"].value()
+        if isinstance(raw, Company):
+            raw = raw.pk
+        try:
+            pk = int(raw)
+        except (TypeError, ValueError):
+            return None
+        queryset = self.fields["company"].queryset  # type: ignore[attr-defined]
+        return queryset.only("pk", "name", "tax_id").filter(pk=pk).first()
 
 
 # --- List filters -------------------------------------------------------------------------

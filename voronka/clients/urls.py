@@ -6,6 +6,7 @@ app_name = "clients"
 
 urlpatterns = [
     path("companies/", views.company_list, name="company-list"),
+    path("companies/options/", views.company_options, name="company-options"),
     path("companies/new/", views.company_create, name="company-create"),
     path("companies/<int:pk>/", views.company_detail, name="company-detail"),
     path("companies/<int:pk>/edit/", views.company_edit, name="company-edit"),

@@ -19,16 +19,18 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from voronka.accounts.models import User
 from voronka.clients import queries, services
 from voronka.clients.forms import (
+    COMPANY_OPTIONS_LIMIT,
     ClientFilterForm,
     ClientForm,
     CompanyForm,
     ContactFilterForm,
     ContactForm,
+    company_option_label,
 )
 from voronka.clients.models import Company, Contact
 from voronka.core.errors import NotAllowed, StaleVersion
@@ -220,6 +222,36 @@ def _client_detail(
         context["more_contacts"] = len(context["contacts"]) > CARD_LIST_LIMIT
         context["contacts"] = context["contacts"][:CARD_LIST_LIMIT]
     return render(request, kind.template("detail"), context)
+
+
+# --- Company search of the contact form ---------------------------------------------------
+
+
+@login_required
+@require_GET
+def company_options(request: HttpRequest) -> HttpResponse:
+    """Options of the contact form's company select: visible companies matching the search.
+
+    Name fragment, INN or phone, as in the company list; at most
+    ``COMPANY_OPTIONS_LIMIT`` of them, so the answer stays small at any scale.
+    """
+    q = request.GET.get("company_q", "").strip()[:200]
+    found: list[Company] = []
+    if q:
+        found = list(
+            queries.company_list(request.user, q=q)
+            .select_related(None)
+            .only("pk", "name", "tax_id")
+            .order_by("name", "pk")[: COMPANY_OPTIONS_LIMIT + 1]
+        )
+    context = {
+        "q": q,
+        "options": [(c.pk, company_option_label(c)) for c in found[:COMPANY_OPTIONS_LIMIT]],
+        "more": len(found) > COMPANY_OPTIONS_LIMIT,
+        "selected": request.GET.get("company", ""),
+        "limit": COMPANY_OPTIONS_LIMIT,
+    }
+    return render(request, "clients/partials/_company_options.html", context)
 
 
 # --- Create and edit ---------------------------------------------------------------------------
