@@ -74,6 +74,8 @@ def _gunicorn_argv(port: int, workers: int) -> list[str]:
         sys.executable, "-m", "gunicorn", "voronka.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4",
         "--access-logfile", "-", "--graceful-timeout", "5",
+        # One shared control socket per user would make two servers on one machine collide.
+        "--no-control-socket",
     ]  # fmt: skip
 
 

@@ -220,7 +220,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Huey's consumer prints through its own handler; not again through the root one.
+    "loggers": {"axes": {"level": "WARNING"}, "huey": {"propagate": False}},
 }
 
 # --- Voronka --------------------------------------------------------------------------
