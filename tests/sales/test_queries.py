@@ -57,3 +57,24 @@ def test_the_board_counts_and_sums_each_stage_and_bounds_the_cards(
     ]
     alice_board = queries.board(personas.alice, stages["new"].pipeline)
     assert [c.count for c in alice_board] == [5, 0, 0, 0, 0, 0]
+
+
+def test_the_board_shows_deals_closed_in_the_last_thirty_days_only(personas, stages, lost_reason):
+    from datetime import timedelta
+
+    from voronka.sales.models import Deal
+
+    recent = factories.deal(personas.alice, amount=Decimal("100"))
+    old = factories.deal(personas.alice, amount=Decimal("900"))
+    for deal in (recent, old):
+        services.deal_move_stage(actor=personas.alice, deal=deal, stage=stages["won"], version=1)
+    Deal.objects.filter(pk=old.pk).update(closed_at=timezone.now() - timedelta(days=31))
+
+    won = queries.board(personas.alice, stages["won"].pipeline)[4]
+    assert (won.stage.name, won.count, won.total) == ("Успешно реализовано", 1, Decimal("100.00"))
+    assert [d.pk for d in won.deals] == [recent.pk]
+    assert won.closed_since == timezone.localdate() - timedelta(days=30)
+    listed = queries.deal_list(
+        personas.alice, stage_id=stages["won"].pk, closed_since=won.closed_since
+    )
+    assert [d.pk for d in listed] == [recent.pk]

@@ -288,6 +288,8 @@ class DealFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     amount_min = forms.DecimalField(label=_("Amount from"), required=False, min_value=0)
     amount_max = forms.DecimalField(label=_("Amount to"), required=False, min_value=0)
+    # Set by the board's "and N more" link of a won/lost column; not shown as a field.
+    closed_since = forms.DateField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -339,6 +341,7 @@ class DealFilterForm(forms.Form):
             "overdue": bool(data.get("overdue")),
             "amount_min": data.get("amount_min"),
             "amount_max": data.get("amount_max"),
+            "closed_since": data.get("closed_since"),
         }
         return kwargs, sort if sort in DEAL_SORTS else "-created"
 

@@ -350,6 +350,14 @@ class Deal(DomainModel):
             models.Index(fields=["status", "closed_at"], name="deal_closed_idx"),
             models.Index(fields=["-amount", "-id"], name="deal_amount_idx"),
             models.Index(fields=["-created_at", "-id"], name="deal_created_idx"),
+            # The board's cards: newest in each stage first.
+            models.Index(
+                fields=["stage", "-stage_entered_at", "-id"], name="deal_stage_entered_idx"
+            ),
+            # "My open deals, newest first" without sorting all of a manager's deals.
+            models.Index(
+                fields=["owner", "status", "-created_at", "-id"], name="deal_owner_status_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="deal_amount_not_negative"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -84,17 +84,23 @@ def _deal_text_q(term: str) -> Q:
     """Deal title or client name; a phone or e-mail finds the client's deals."""
     term = term.strip()
     if "@" in term or looks_like_phone(term):
+        # Literal id lists, not subqueries: PostgreSQL turns "IN (subquery) OR IN
+        # (subquery)" into a scan of every deal, but two short lists into index lookups.
         client = _text_q(term)
-        return Q(company__in=_clients("Company", client)) | Q(
-            contact__in=_clients("Contact", client)
+        return Q(company_id__in=_client_ids("Company", client)) | Q(
+            contact_id__in=_client_ids("Contact", client)
         )
     return Q(search_text__contains=search_term(term))
 
 
-def _clients(model: str, cond: Q) -> QuerySet:
+CLIENT_MATCH_LIMIT = 500  # a phone or e-mail fragment shared by more clients is too vague
+
+
+def _client_ids(model: str, cond: Q) -> list[int]:
     from voronka.clients import models as client_models
 
-    return getattr(client_models, model).objects.filter(cond).values("pk")
+    manager = getattr(client_models, model).objects
+    return list(manager.filter(cond).values_list("pk", flat=True)[:CLIENT_MATCH_LIMIT])
 
 
 def deal_list(
@@ -112,6 +118,7 @@ def deal_list(
     overdue: bool = False,
     amount_min: Decimal | None = None,
     amount_max: Decimal | None = None,
+    closed_since: date | None = None,
     today: date | None = None,
 ) -> QuerySet[Deal]:
     """Visible deals matching the filters, with what a list row shows."""
@@ -138,6 +145,8 @@ def deal_list(
         qs = qs.filter(
             status=Deal.Status.OPEN, expected_close_date__lt=today or timezone.localdate()
         )
+    if closed_since is not None:
+        qs = qs.filter(closed_at__gte=_start_of(closed_since))
     if amount_min is not None:
         qs = qs.filter(amount__gte=amount_min)
     if amount_max is not None:
@@ -203,6 +212,11 @@ def lead_card(user: Any, pk: int) -> Lead:
     )
 
 
+def _start_of(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the current (the organisation's) time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 @dataclass
 class BoardColumn:
     stage: Stage
@@ -210,6 +224,11 @@ class BoardColumn:
     total: Decimal
     deals: list[Deal]
     more: int
+    closed_since: date | None = None  # won/lost columns show deals closed since this day
+
+
+BOARD_CLOSED_DAYS = 30
+CLOSED_CARDS = 10  # a glance at what just closed; the list link shows the rest
 
 
 def board(
@@ -219,28 +238,38 @@ def board(
     per_column: int = 50,
     owner_id: int | None = None,
     q: str = "",
-    show_closed: bool = False,
+    closed_days: int = BOARD_CLOSED_DAYS,
 ) -> list[BoardColumn]:
     """The kanban of one pipeline: per stage the count, sum and the newest cards.
 
-    Counts and sums come from one grouped query; cards from one query per stage,
-    each bounded, so a stage with 100 000 deals costs what one with 50 costs.
+    Open stages hold every open deal; the won and lost columns hold the deals closed
+    in the last ``closed_days`` days — years of closed deals are history, not work,
+    and summing them on every board view would cost a scan of the whole pipeline.
+    Counts and sums come from one grouped query; cards from one bounded query per
+    stage, served by the (stage, stage_entered_at) index.
     """
     stages = list(pipeline.stages.order_by("position", "pk"))
-    if not show_closed:
-        stages = [s for s in stages if s.kind == "open"] + [s for s in stages if s.kind != "open"]
+    stages = [s for s in stages if s.kind == "open"] + [s for s in stages if s.kind != "open"]
+    since = timezone.localdate() - timedelta(days=closed_days)
     qs = deal_list(user, pipeline_id=pipeline.pk, owner_id=owner_id, q=q)
+    on_board = qs.filter(Q(status=Deal.Status.OPEN) | Q(closed_at__gte=_start_of(since)))
     totals = {
         row["stage_id"]: row
-        for row in qs.order_by()
+        for row in on_board.order_by()
         .values("stage_id")
         .annotate(n=Count("id"), total=Sum(F("amount") * F("exchange_rate")))
     }
     columns = []
     for stage in stages:
         agg = totals.get(stage.pk, {"n": 0, "total": Decimal("0")})
-        limit = per_column if stage.kind == "open" or show_closed else min(per_column, 10)
-        cards = list(qs.filter(stage=stage).order_by("-stage_entered_at", "-id")[:limit])
+        closed = stage.kind != "open"
+        cards: list[Deal] = []
+        if per_column:
+            stage_qs = qs.filter(stage=stage)
+            if closed:
+                stage_qs = stage_qs.filter(closed_at__gte=_start_of(since))
+            limit = min(per_column, CLOSED_CARDS) if closed else per_column
+            cards = list(stage_qs.order_by("-stage_entered_at", "-id")[:limit])
         columns.append(
             BoardColumn(
                 stage=stage,
@@ -248,6 +277,7 @@ def board(
                 total=(agg["total"] or Decimal("0")).quantize(Decimal("0.01")),
                 deals=cards,
                 more=max(agg["n"] - len(cards), 0),
+                closed_since=since if closed else None,
             )
         )
     return columns
