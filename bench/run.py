@@ -1,0 +1,448 @@
+"""Seed a fresh database, serve it with gunicorn on 127.0.0.1 and time the main pages.
+
+    .venv/bin/python bench/run.py --database sqlite --deals 10000
+    .venv/bin/python bench/run.py --database postgres --deals 100000
+    .venv/bin/python bench/run.py --report        # only rewrite docs/performance.md
+
+Results go to var/bench/results/<database>-<deals>.json and the table in
+docs/performance.md is rebuilt from every result file. Every loop is bounded
+(a fixed number of requests, a fixed number of seconds) and talks only to
+127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+RESULTS = VAR / "results"
+DOC = ROOT / "docs" / "performance.md"
+HOST = "127.0.0.1"
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432"
+
+
+# --- the database ----------------------------------------------------------------------
+
+
+def database_url(kind: str, deals: int) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{VAR / f'voronka_{deals}.sqlite3'}"
+    base = os.environ.get("BENCH_PG_URL") or PG_DEFAULT
+    return f"{base.rstrip('/')}/voronka_bench_{deals}"
+
+
+def fresh_database(kind: str, deals: int) -> None:
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{VAR / f'voronka_{deals}.sqlite3'}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    base = os.environ.get("BENCH_PG_URL") or PG_DEFAULT
+    with psycopg.connect(f"{base.rstrip('/')}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS voronka_bench_{int(deals)} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE voronka_bench_{int(deals)}")
+
+
+def server_env(url: str) -> dict[str, str]:
+    env = dict(os.environ, DATABASE_URL=url)
+    env.pop("DEBUG", None)
+    env.setdefault("SECRET_KEY", "bench-only-not-secret")
+    env["ALLOWED_HOSTS"] = HOST
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str) -> float:
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "voronka.cli", *args], env=env, cwd=ROOT, check=True)  # noqa: S603
+    return time.monotonic() - started
+
+
+# --- HTTP ----------------------------------------------------------------------------
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class Client:
+    """urllib with a cookie jar or a bearer token; answers (status, body, seconds)."""
+
+    def __init__(
+        self, base: str, headers: dict[str, str] | None = None, jar: CookieJar | None = None
+    ) -> None:
+        self.base = base
+        self.jar = jar if jar is not None else CookieJar()
+        # A redirect (to the login page, say) must count as a failure, not be followed.
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
+        )
+        self.headers = headers or {}
+
+    def request(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str, float]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, headers=self.headers)  # noqa: S310
+        if data is not None:
+            req.add_header("Referer", self.base + path)
+        started = time.perf_counter()
+        try:
+            with self.opener.open(req, timeout=120) as resp:
+                text = resp.read().decode("utf-8", "replace")
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            text, status = exc.read().decode("utf-8", "replace"), exc.code
+        return status, text, time.perf_counter() - started
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.jar if c.name == name), None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn stopped; is the port taken?")
+        try:
+            urllib.request.urlopen(base + "/accounts/login/", timeout=2)  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def log_in(base: str, info: dict) -> tuple[Client, str]:
+    """A head-of-sales session through the login page, or made directly if it is missing."""
+    client = Client(base)
+    status, text, _ = client.request("/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)
+    if status == 200 and token:
+        form = {"csrfmiddlewaretoken": token.group(1), "username": "rop", "password": "demo12345"}
+        client.request("/accounts/login/", form)
+        if client.cookie(info["session_cookie_name"]):
+            return client, "login page"
+    client = Client(base, {"Cookie": f"{info['session_cookie_name']}={info['session']}"})
+    return client, "session made directly"
+
+
+def next_link(text: str, api: bool) -> str | None:
+    if api:
+        try:
+            return json.loads(text).get("next_cursor")
+        except ValueError:
+            return None
+    m = re.search(r'rel="next" href="([^"]+)"', text)
+    if not m:
+        return None
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(html.unescape(m.group(1))).query)
+    return (query.get("cursor") or [None])[0]
+
+
+def with_cursor(path: str, cursor: str) -> str:
+    sep = "&" if "?" in path else "?"
+    return f"{path}{sep}cursor={urllib.parse.quote(cursor)}"
+
+
+def deep_path(client: Client, path: str, api: bool, pages: int) -> str | None:
+    """Follow "next" ``pages`` times; the path of the page reached."""
+    current = path
+    for _ in range(pages):
+        status, text, _ = client.request(current)
+        cursor = next_link(text, api) if status == 200 else None
+        if not cursor:
+            return None
+        current = with_cursor(path, cursor)
+    return current
+
+
+def measure(client: Client, path: str | None, n: int) -> dict:
+    if path is None:
+        return {"status": "n/a"}
+    status, _, _ = client.request(path)  # warm-up
+    if status != 200:
+        return {"status": f"n/a ({status})", "path": path}
+    times = []
+    size = 0
+    for _ in range(n):
+        status, text, took = client.request(path)
+        size = len(text)
+        if status != 200:
+            return {"status": f"n/a ({status})", "path": path}
+        times.append(took * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * len(times) + 0.5) - 1)]
+    return {
+        "status": "ok",
+        "path": path,
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(p95, 1),
+        "bytes": size,
+    }
+
+
+def throughput(client: Client, path: str, workers: int, seconds: float) -> dict:
+    """``workers`` clients asking for ``path`` back to back for ``seconds``."""
+    stop = time.monotonic() + seconds
+    done: list[int] = []
+    errors: list[int] = []
+
+    def worker() -> None:
+        ok = bad = 0
+        local = Client(client.base, client.headers, client.jar)
+        while time.monotonic() < stop:
+            status, _, _ = local.request(path)
+            if status == 200:
+                ok += 1
+            else:
+                bad += 1
+        done.append(ok)
+        errors.append(bad)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 180)
+    took = time.monotonic() - started
+    return {
+        "requests_per_s": round(sum(done) / took, 1),
+        "requests": sum(done),
+        "errors": sum(errors),
+        "clients": workers,
+        "seconds": round(took, 1),
+    }
+
+
+# --- one run -------------------------------------------------------------------------
+
+
+def bench(args: argparse.Namespace) -> dict:
+    VAR.mkdir(parents=True, exist_ok=True)
+    url = database_url(args.database, args.deals)
+    env = server_env(url)
+    result: dict = {"database": args.database, "deals": args.deals}
+    previous = RESULTS / f"{args.database}-{args.deals}.json"
+    if args.reuse:
+        if previous.exists():
+            result["seed_seconds"] = json.loads(previous.read_text()).get("seed_seconds")
+        run_cli(env, "migrate", "-v", "0")  # the code may have new migrations since the seed
+    else:
+        fresh_database(args.database, args.deals)
+        run_cli(env, "migrate", "-v", "0")
+        result["seed_seconds"] = round(run_cli(env, "seed", "--deals", str(args.deals)), 1)
+        print(f"seeded {args.deals} deals in {result['seed_seconds']} s", flush=True)
+    run_cli(env, "manage", "collectstatic", "--noinput", "-v", "0")
+    prepared = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "bench" / "prepare.py"), *(["--explain"] * args.explain)],
+        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    if args.explain:
+        explain_file = VAR / f"explain-{args.database}-{args.deals}.txt"
+        explain_file.write_text(prepared.stderr)
+        print(f"query plans: {explain_file}")
+    info = json.loads(prepared.stdout.strip().splitlines()[-1])
+    result["company_deals"] = info["company_deals"]
+    port = args.port or free_port()
+    base = f"http://{HOST}:{port}"
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "voronka.wsgi:application",
+         "--bind", f"{HOST}:{port}", "--workers", "2", "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        wait_until_up(base, server)
+        web, how = log_in(base, info)
+        result["login"] = how
+        api = Client(base, {"Authorization": f"Bearer {info['token']}"})
+        n = args.requests
+        owner = info["manager_id"]
+        filtered = f"?status=open&owner={owner}"
+        name_q = urllib.parse.quote(info["name_query"])
+        phone_q = urllib.parse.quote(info["phone_query"])
+        plan = [
+            ("Deal list, first page", web, "/sales/deals/", False),
+            ("Deal list, open deals of one manager", web, f"/sales/deals/{filtered}", False),
+            (f"Deal list, page {args.depth + 1} (cursor)", web, ("deep", "/sales/deals/"), False),
+            ("API deals, first page", api, "/api/v1/deals", True),
+            ("API deals, open deals of one manager", api, f"/api/v1/deals{filtered}", True),
+            (f"API deals, page {args.depth + 1} (cursor)", api, ("deep", "/api/v1/deals"), True),
+            ("Pipeline board", web, "/sales/board/", False),
+            (
+                f"Company card ({info['company_deals']} deals)",
+                web, f"/clients/companies/{info['company_id']}/", False,
+            ),
+            (f"Search by name «{info['name_query']}»", web, f"/sales/deals/?q={name_q}", False),
+            (f"Search by phone {info['phone_query']}", web, f"/sales/deals/?q={phone_q}", False),
+        ]  # fmt: skip
+        rows = []
+        for label, client, path, is_api in plan:
+            if isinstance(path, tuple):
+                path = deep_path(client, path[1], is_api, args.depth)
+            row = measure(client, path, n)
+            row["label"] = label
+            rows.append(row)
+            shown = row.get("median_ms", row["status"])
+            print(f"{label:55s} {shown} ms (p95 {row.get('p95_ms', '-')})", flush=True)
+        result["measurements"] = rows
+        first = rows[0]
+        if first["status"] == "ok":
+            result["throughput"] = throughput(web, "/sales/deals/", args.clients, args.seconds)
+            print(f"throughput: {result['throughput']}", flush=True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    result["requests_each"] = n
+    result["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    result["machine"] = machine()
+    # the command that reproduces the run from scratch
+    argv = [a for a in sys.argv[1:] if a not in ("--reuse", "--explain")]
+    result["command"] = " ".join([".venv/bin/python bench/run.py", *argv])
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    previous.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    return result
+
+
+def machine() -> str:
+    model = ""
+    if shutil.which("lscpu"):
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+        m = re.search(r"Model name:\s*(.+)", out)
+        model = m.group(1).strip() if m else ""
+    cores = os.cpu_count()
+    mem = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, AttributeError):
+        pass
+    return (
+        f"{cores} cores, {model or platform.processor()}{mem}, Python {platform.python_version()}"
+    )
+
+
+# --- the report ----------------------------------------------------------------------
+
+
+def _num(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def report() -> None:
+    """Rewrite the results section of docs/performance.md from var/bench/results."""
+    results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    results.sort(key=lambda r: (r["database"] != "sqlite", r["deals"]))
+    lines = ["<!-- results:begin (written by bench/run.py --report) -->", ""]
+    if not results:
+        lines.append("No results yet.")
+    else:
+        lines += [
+            "| database | deals | seed, s | deal list, ms | board, ms | search by name, ms "
+            "| deal list, requests/s |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in results:
+            by = {m["label"].split(" «")[0].split(" (")[0]: m for m in r.get("measurements", [])}
+
+            def cell(label: str, by: dict = by) -> str:
+                m = by.get(label, {})
+                return str(m.get("median_ms", m.get("status", "n/a")))
+
+            db = "SQLite" if r["database"] == "sqlite" else "PostgreSQL"
+            rps = (r.get("throughput") or {}).get("requests_per_s", "n/a")
+            lines.append(
+                f"| {db} | {_num(r['deals'])} | {r.get('seed_seconds', '?')} "
+                f"| {cell('Deal list, first page')} | {cell('Pipeline board')} "
+                f"| {cell('Search by name')} | {rps} |"
+            )
+        lines += ["", "Medians; the full tables follow.", ""]
+    for r in results:
+        db = "SQLite" if r["database"] == "sqlite" else "PostgreSQL"
+        lines += [
+            f"### {db}, {_num(r['deals'])} deals",
+            "",
+            f"Measured {r['date']} on {r['machine']}; seeding took "
+            f"{r.get('seed_seconds', '?')} s; {r.get('requests_each')} requests each after a "
+            f"warm-up, logged in as the head of sales ({r.get('login')}).",
+            "",
+            f"    {r['command']}",
+            "",
+            "| request | median, ms | p95, ms |",
+            "|---|---:|---:|",
+        ]
+        for m in r.get("measurements", []):
+            if m["status"] == "ok":
+                lines.append(f"| {m['label']} | {m['median_ms']} | {m['p95_ms']} |")
+            else:
+                lines.append(f"| {m['label']} | {m['status']} | |")
+        t = r.get("throughput")
+        if t:
+            lines += [
+                "",
+                f"Throughput of the deal list: **{t['requests_per_s']} requests/s** with "
+                f"{t['clients']} concurrent clients for {t['seconds']} s "
+                f"({t['requests']} answered, {t['errors']} errors).",
+            ]
+        lines.append("")
+    lines.append("<!-- results:end -->")
+    block = "\n".join(lines)
+    text = (
+        DOC.read_text()
+        if DOC.exists()
+        else "# Performance\n\n<!-- results:begin -->\n<!-- results:end -->\n"
+    )
+    text = re.sub(r"<!-- results:begin.*?<!-- results:end -->", lambda _: block, text, flags=re.S)
+    DOC.write_text(text)
+    print(f"wrote {DOC}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--deals", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--depth", type=int, default=20, help="pages to follow for the deep page")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--seconds", type=float, default=10, help="throughput run length")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
+    parser.add_argument("--explain", action="store_true", help="save EXPLAIN of the queries")
+    parser.add_argument("--report", action="store_true", help="only rebuild docs/performance.md")
+    args = parser.parse_args()
+    if not args.report:
+        bench(args)
+    report()
+
+
+if __name__ == "__main__":
+    main()
