@@ -441,3 +441,27 @@ class StageHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_stage_id} → {self.to_stage_id}"
+
+
+class StageTotal(models.Model):
+    """Open deals per stage and owner: count and sum in the base currency.
+
+    Kept up to date by the deal services (``voronka.sales.rollups``) so the board's
+    column headers never sum a million rows; ``voronka manage rebuild_board_totals``
+    recomputes it from the deals.
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="totals")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("open deals of a stage")
+        verbose_name_plural = _("open deals of stages")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "owner"], name="stagetotal_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}/{self.owner_id}: {self.count}"

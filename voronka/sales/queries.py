@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from voronka.core.text import looks_like_phone, normalize_email, phone_query, search_term
@@ -23,7 +24,9 @@ from voronka.sales.models import (
     ProductCategory,
     Stage,
     StageHistory,
+    StageTotal,
 )
+from voronka.sales.rollups import MONEY_SUM
 
 # Sort keys a list may be ordered by: each is non-null, so keyset pagination works.
 DEAL_SORTS = {
@@ -243,22 +246,28 @@ def board(
     """The kanban of one pipeline: per stage the count, sum and the newest cards.
 
     Open stages hold every open deal; the won and lost columns hold the deals closed
-    in the last ``closed_days`` days — years of closed deals are history, not work,
-    and summing them on every board view would cost a scan of the whole pipeline.
-    Counts and sums come from one grouped query; cards from one bounded query per
+    in the last ``closed_days`` days — years of closed deals are history, not work.
+    The open columns' counts and sums come from the incrementally kept stage totals
+    (a search falls back to counting the matching deals); the closed columns' from
+    one grouped query over the recent window; cards from one bounded query per
     stage, served by the (stage, stage_entered_at) index.
     """
     stages = list(pipeline.stages.order_by("position", "pk"))
     stages = [s for s in stages if s.kind == "open"] + [s for s in stages if s.kind != "open"]
     since = timezone.localdate() - timedelta(days=closed_days)
     qs = deal_list(user, pipeline_id=pipeline.pk, owner_id=owner_id, q=q)
-    on_board = qs.filter(Q(status=Deal.Status.OPEN) | Q(closed_at__gte=_start_of(since)))
-    totals = {
-        row["stage_id"]: row
-        for row in on_board.order_by()
-        .values("stage_id")
-        .annotate(n=Count("id"), total=Sum(F("amount") * F("exchange_rate")))
-    }
+    recently_closed = qs.filter(status__in=CLOSED, closed_at__gte=_start_of(since))
+    totals = _stage_sums(recently_closed)
+    if q:
+        totals |= _stage_sums(qs.filter(status=Deal.Status.OPEN))
+    else:
+        kept = StageTotal.objects.filter(owner_q(user, Family.DEALS), stage__pipeline=pipeline)
+        if owner_id:
+            kept = kept.filter(owner_id=owner_id)
+        totals |= {
+            row["stage_id"]: row
+            for row in kept.values("stage_id").annotate(n=Sum("count"), total=Sum("amount"))
+        }
     columns = []
     for stage in stages:
         agg = totals.get(stage.pk, {"n": 0, "total": Decimal("0")})
@@ -281,6 +290,22 @@ def board(
             )
         )
     return columns
+
+
+CLOSED = (Deal.Status.WON, Deal.Status.LOST)
+
+
+def _stage_sums(qs: QuerySet[Deal]) -> dict[int, dict[str, Any]]:
+    """Count and sum in the base currency (rounded per deal) of ``qs`` by stage."""
+    rows = (
+        qs.order_by()
+        .values("stage_id")
+        .annotate(
+            n=Count("id"),
+            total=Sum(Round(F("amount") * F("exchange_rate"), 2), output_field=MONEY_SUM),
+        )
+    )
+    return {row["stage_id"]: row for row in rows}
 
 
 def stage_history(deal: Deal) -> QuerySet[StageHistory]:

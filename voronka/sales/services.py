@@ -21,7 +21,7 @@ from voronka.core.history import record_author
 from voronka.core.locking import claim_version
 from voronka.core.text import normalize_email, normalize_phone, search_text
 from voronka.core.visibility import Family, can_write, may_own, sees_everything
-from voronka.sales import queries
+from voronka.sales import queries, rollups
 from voronka.sales.models import (
     Deal,
     DealLine,
@@ -348,6 +348,7 @@ def deal_create(
     if lines:
         _recalculate_amount(deal)
         Deal.all_objects.filter(pk=deal.pk).update(amount=deal.amount)
+    rollups.board_apply(None, rollups.board_state(deal))
     events.emit(events.DEAL_CREATED, deal_id=deal.pk, actor_id=actor.pk)
     return deal
 
@@ -357,6 +358,7 @@ def deal_update(*, actor: Any, deal: Deal, version: int | None, data: Mapping[st
     """Change a deal's fields. Stage changes go through :func:`deal_move_stage`."""
     base.reject_unknown(data, DEAL_FIELDS - {"stage", "pipeline", "lead"})
     base.ensure_can_write(actor, Family.DEALS, deal.owner_id)
+    before = rollups.board_state(deal)
     changed = base.apply_changes(deal, data)
     if "owner" in changed:
         _check_owner(actor, deal.owner)
@@ -371,7 +373,9 @@ def deal_update(*, actor: Any, deal: Deal, version: int | None, data: Mapping[st
     _validate_deal(deal)
     deal.search_text = _deal_search_text(deal)
     base.validate(deal, exclude=["created_by"])
-    return base.save_changes(deal, actor=actor, version=version, fields=[*changed, "search_text"])
+    base.save_changes(deal, actor=actor, version=version, fields=[*changed, "search_text"])
+    rollups.board_apply(before, rollups.board_state(deal))
+    return deal
 
 
 @transaction.atomic
@@ -396,6 +400,7 @@ def deal_move_stage(
     if stage.pk == deal.stage_id:
         claim_version(deal, version)  # still refuse a stale move, even a no-op one
         return deal
+    before = rollups.board_state(deal)
     fields = ["stage", "stage_entered_at", "status", "closed_at"]
     if stage.kind == StageKind.LOST:
         if lost_reason is None:
@@ -420,6 +425,7 @@ def deal_move_stage(
     _record_stage_entry(deal, actor=actor, from_stage=from_stage)
     record_author(deal, actor, "stage")
     deal.save(update_fields=[*fields, "version", "updated_at"])
+    rollups.board_apply(before, rollups.board_state(deal))
     events.emit(
         events.DEAL_STAGE_CHANGED,
         deal_id=deal.pk,
@@ -437,12 +443,18 @@ def deal_move_stage(
 @transaction.atomic
 def deal_delete(*, actor: Any, deal: Deal, version: int | None) -> Deal:
     base.ensure_can_write(actor, Family.DEALS, deal.owner_id)
-    return base.soft_delete(deal, actor=actor, version=version)
+    before = rollups.board_state(deal)
+    base.soft_delete(deal, actor=actor, version=version)
+    rollups.board_apply(before, rollups.board_state(deal))
+    return deal
 
 
 @transaction.atomic
 def deal_restore(*, actor: Any, deal: Deal) -> Deal:
-    return base.restore(deal, actor=actor)
+    before = rollups.board_state(deal)
+    base.restore(deal, actor=actor)
+    rollups.board_apply(before, rollups.board_state(deal))
+    return deal
 
 
 # --- Deal lines ----------------------------------------------------------------------
@@ -475,20 +487,24 @@ def deal_line_add(
 ) -> DealLine:
     """Add a product line; the deal's amount becomes the sum of its lines."""
     base.ensure_can_write(actor, Family.DEALS, deal.owner_id)
+    before = rollups.board_state(deal)
     created = _line_create(deal, line)
     _recalculate_amount(deal)
     base.save_changes(deal, actor=actor, version=version, fields=["amount"], reason="lines")
+    rollups.board_apply(before, rollups.board_state(deal))
     return created
 
 
 @transaction.atomic
 def deal_line_remove(*, actor: Any, deal: Deal, version: int | None, line_id: int) -> None:
     base.ensure_can_write(actor, Family.DEALS, deal.owner_id)
+    before = rollups.board_state(deal)
     deleted, _n = deal.lines.filter(pk=line_id).delete()
     if not deleted:
         raise ValidationError({"line": _("No such line.")})
     _recalculate_amount(deal)
     base.save_changes(deal, actor=actor, version=version, fields=["amount"], reason="lines")
+    rollups.board_apply(before, rollups.board_state(deal))
 
 
 # --- Catalogue: products, pipelines, stages, sources -------------------------------------

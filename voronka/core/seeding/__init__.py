@@ -31,6 +31,7 @@ from voronka.core.seeding.pools import Pools
 from voronka.core.seeding.timeline import DAY, Clock
 from voronka.core.seeding.writer import RowWriter
 from voronka.sales.models import Deal, DealLine, Lead, StageHistory
+from voronka.sales.rollups import rebuild_board_totals
 
 CHUNK = 20_000
 HISTORY_UP_TO = 10_000  # deals; above this "created" history rows are skipped for speed
@@ -146,6 +147,8 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
         if deals <= HISTORY_UP_TO:
             n = record_created([(m, firsts[m]) for m in (Company, Contact, Lead, Deal)])
             progress(f"{n} history rows written")
+    # Deals were written as plain rows, around the services that keep these totals.
+    rebuild_board_totals()
     writer.analyze()
     progress(f"done: {writer.rows_written} rows")
     return Summary(
