@@ -2,33 +2,43 @@
 
 from collections import defaultdict
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests import factories
 from voronka.core.errors import StaleVersion
 from voronka.sales import queries, services
-from voronka.sales.models import Deal, StageTotal
+from voronka.sales.models import ClosedDayTotal, Deal, StageTotal
 from voronka.sales.rollups import rebuild_board_totals
 
 
 def _by_hand():
-    """Open, live deals per (stage, owner): count and amount × rate, rounded per deal."""
+    """Live deals per (stage, owner, day closed in Moscow or None while open): count and
+    amount × rate, rounded per deal."""
     expected = defaultdict(lambda: [0, Decimal("0")])
+    moscow = ZoneInfo("Europe/Moscow")
     for deal in Deal.all_objects.all():
-        if deal.deleted_at is None and deal.status == "open":
-            cell = expected[(deal.stage_id, deal.owner_id)]
+        if deal.deleted_at is None:
+            day = deal.closed_at.astimezone(moscow).date() if deal.status != "open" else None
+            cell = expected[(deal.stage_id, deal.owner_id, day)]
             cell[0] += 1
             cell[1] += (deal.amount * deal.exchange_rate).quantize(Decimal("0.01"))
     return {k: tuple(v) for k, v in expected.items() if v[0]}
 
 
 def _kept():
-    return {
-        (t.stage_id, t.owner_id): (t.count, t.amount)
+    kept = {
+        (t.stage_id, t.owner_id, None): (t.count, t.amount)
         for t in StageTotal.objects.all()
         if t.count or t.amount
     }
+    kept |= {
+        (t.stage_id, t.owner_id, t.day): (t.count, t.amount)
+        for t in ClosedDayTotal.objects.all()
+        if t.count or t.amount
+    }
+    return kept
 
 
 def test_every_deal_operation_keeps_the_totals_equal_to_the_deals(personas, stages, lost_reason):
@@ -95,3 +105,17 @@ def test_the_board_reads_the_kept_totals_within_each_persons_visibility(personas
     assert first_column(personas.head, owner_id=personas.bob.pk) == (1, Decimal("3.00"))
     # A search counts the matching deals themselves.
     assert first_column(personas.head, q="несуществующая") == (0, Decimal("0.00"))
+
+
+def test_a_deal_closed_after_midnight_in_moscow_counts_on_the_moscow_day(personas, stages):
+    from datetime import UTC, date, datetime
+
+    from voronka.sales.rollups import board_state
+
+    deal = factories.deal(personas.alice, amount=Decimal("7"))
+    services.deal_move_stage(actor=personas.alice, deal=deal, stage=stages["won"], version=1)
+    late_evening_utc = datetime(2026, 11, 25, 22, 30, tzinfo=UTC)  # 01:30 on the 26th in Moscow
+    Deal.objects.filter(pk=deal.pk).update(closed_at=late_evening_utc)
+    rebuild_board_totals()
+    assert list(ClosedDayTotal.objects.values_list("day", "count")) == [(date(2026, 11, 26), 1)]
+    assert board_state(Deal.objects.get(pk=deal.pk)).day == date(2026, 11, 26)

@@ -465,3 +465,28 @@ class StageTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage_id}/{self.owner_id}: {self.count}"
+
+
+class ClosedDayTotal(models.Model):
+    """Won and lost deals per stage, owner and day of closing (organisation's time zone).
+
+    The board's won and lost columns sum the last weeks of these rows instead of the
+    deals themselves; kept by the same services as :class:`StageTotal`.
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="day_totals")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("closed deals of a day")
+        verbose_name_plural = _("closed deals of days")
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "owner", "day"], name="closeddaytotal_unique"),
+        ]
+        indexes = [models.Index(fields=["stage", "day"], name="closeddaytotal_stage_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}/{self.owner_id}/{self.day}: {self.count}"

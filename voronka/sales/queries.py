@@ -11,9 +11,11 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 
+from voronka.core import organisation as org
 from voronka.core.text import looks_like_phone, normalize_email, phone_query, search_term
 from voronka.core.visibility import Family, owner_q, sees_everything
 from voronka.sales.models import (
+    ClosedDayTotal,
     Deal,
     DealLine,
     Lead,
@@ -216,8 +218,8 @@ def lead_card(user: Any, pk: int) -> Lead:
 
 
 def _start_of(day: date) -> datetime:
-    """Midnight at the start of ``day`` in the current (the organisation's) time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
+    """Midnight at the start of ``day`` in the organisation's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min), org.current().tz)
 
 
 @dataclass
@@ -238,7 +240,7 @@ def board(
     user: Any,
     pipeline: Pipeline,
     *,
-    per_column: int = 50,
+    per_column: int = 20,
     owner_id: int | None = None,
     q: str = "",
     closed_days: int = BOARD_CLOSED_DAYS,
@@ -254,20 +256,22 @@ def board(
     """
     stages = list(pipeline.stages.order_by("position", "pk"))
     stages = [s for s in stages if s.kind == "open"] + [s for s in stages if s.kind != "open"]
-    since = timezone.localdate() - timedelta(days=closed_days)
+    since = timezone.localdate(timezone=org.current().tz) - timedelta(days=closed_days)
     qs = deal_list(user, pipeline_id=pipeline.pk, owner_id=owner_id, q=q)
-    recently_closed = qs.filter(status__in=CLOSED, closed_at__gte=_start_of(since))
-    totals = _stage_sums(recently_closed)
     if q:
-        totals |= _stage_sums(qs.filter(status=Deal.Status.OPEN))
+        on_board = Q(status=Deal.Status.OPEN) | Q(closed_at__gte=_start_of(since))
+        totals = _stage_sums(qs.filter(on_board))
     else:
-        kept = StageTotal.objects.filter(owner_q(user, Family.DEALS), stage__pipeline=pipeline)
-        if owner_id:
-            kept = kept.filter(owner_id=owner_id)
-        totals |= {
-            row["stage_id"]: row
-            for row in kept.values("stage_id").annotate(n=Sum("count"), total=Sum("amount"))
-        }
+        totals = {}
+        for kept in (
+            StageTotal.objects.all(),
+            ClosedDayTotal.objects.filter(day__gte=since),
+        ):
+            kept = kept.filter(owner_q(user, Family.DEALS), stage__pipeline=pipeline)
+            if owner_id:
+                kept = kept.filter(owner_id=owner_id)
+            for row in kept.values("stage_id").annotate(n=Sum("count"), total=Sum("amount")):
+                totals[row["stage_id"]] = row
     columns = []
     for stage in stages:
         agg = totals.get(stage.pk, {"n": 0, "total": Decimal("0")})
@@ -290,9 +294,6 @@ def board(
             )
         )
     return columns
-
-
-CLOSED = (Deal.Status.WON, Deal.Status.LOST)
 
 
 def _stage_sums(qs: QuerySet[Deal]) -> dict[int, dict[str, Any]]:
