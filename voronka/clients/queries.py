@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from voronka.clients.models import Company, Contact
-from voronka.core.text import looks_like_phone, normalize_email, phone_query, search_term
+from voronka.core.search import contact_point_q
 from voronka.core.visibility import Family, owner_q
 
 
@@ -28,19 +28,6 @@ def contacts_visible_to(
     return qs.filter(deleted_at__isnull=False) if deleted else qs
 
 
-def _search_q(term: str) -> Q:
-    """Name fragment, phone in any format, or e-mail."""
-    term = term.strip()
-    if "@" in term:
-        return Q(email_normalized__startswith=normalize_email(term))
-    if looks_like_phone(term):
-        digits = phone_query(term)
-        if len(digits) >= 11:
-            return Q(phone_normalized=digits)
-        return Q(phone_normalized__contains=digits)
-    return Q(search_text__contains=search_term(term))
-
-
 def company_list(
     user: Any,
     *,
@@ -52,7 +39,7 @@ def company_list(
 ) -> QuerySet[Company]:
     qs = companies_visible_to(user).select_related("owner", "source")
     if q:
-        qs = qs.filter(_search_q(q) | Q(tax_id=q.strip()))
+        qs = qs.filter(contact_point_q(q) | Q(tax_id=q.strip()))
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
     if lifecycle_stage:
@@ -78,7 +65,7 @@ def contact_list(
     if tag:
         qs = qs.filter(tags__name=tag)
     if q:
-        qs = qs.filter(_search_q(q))
+        qs = qs.filter(contact_point_q(q))
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
     if company_id:

@@ -12,7 +12,8 @@ from django.db.models.functions import Round
 from django.utils import timezone
 
 from voronka.core import organisation as org
-from voronka.core.text import looks_like_phone, normalize_email, phone_query, search_term
+from voronka.core.search import contact_point_q
+from voronka.core.text import looks_like_phone, search_term
 from voronka.core.visibility import Family, owner_q, sees_everything
 from voronka.sales.models import (
     ClosedDayTotal,
@@ -70,28 +71,13 @@ def pipelines_visible_to(user: Any) -> QuerySet[Pipeline]:
     return Pipeline.objects.filter(is_active=True)
 
 
-def _text_q(term: str) -> Q:
-    term = term.strip()
-    if "@" in term:
-        email = normalize_email(term)
-        return Q(email_normalized__startswith=email)
-    if looks_like_phone(term):
-        digits = phone_query(term)
-        return (
-            Q(phone_normalized=digits)
-            if len(digits) >= 11
-            else Q(phone_normalized__contains=digits)
-        )
-    return Q(search_text__contains=search_term(term))
-
-
-def _deal_text_q(term: str) -> Q:
+def _deal_search_q(term: str) -> Q:
     """Deal title or client name; a phone or e-mail finds the client's deals."""
     term = term.strip()
     if "@" in term or looks_like_phone(term):
         # Literal id lists, not subqueries: PostgreSQL turns "IN (subquery) OR IN
         # (subquery)" into a scan of every deal, but two short lists into index lookups.
-        client = _text_q(term)
+        client = contact_point_q(term)
         return Q(company_id__in=_client_ids("Company", client)) | Q(
             contact_id__in=_client_ids("Contact", client)
         )
@@ -129,7 +115,7 @@ def deal_list(
     """Visible deals matching the filters, with what a list row shows."""
     qs = deals_visible_to(user).select_related("stage", "owner", "company", "contact", "pipeline")
     if q:
-        qs = qs.filter(_deal_text_q(q))
+        qs = qs.filter(_deal_search_q(q))
     if status:
         qs = qs.filter(status=status)
     if pipeline_id:
@@ -169,7 +155,7 @@ def lead_list(
 ) -> QuerySet[Lead]:
     qs = leads_visible_to(user).select_related("owner", "source")
     if q:
-        qs = qs.filter(_text_q(q))
+        qs = qs.filter(contact_point_q(q))
     if status:
         qs = qs.filter(status=status)
     if owner_id:
