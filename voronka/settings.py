@@ -164,7 +164,10 @@ USE_TZ = True
 TIME_ZONE = "Europe/Moscow"
 DEFAULT_ORG_TIME_ZONE = os.environ.get("ORG_TIME_ZONE", "Europe/Moscow")
 DEFAULT_ORG_CURRENCY = os.environ.get("ORG_CURRENCY", "RUB")
-USE_THOUSAND_SEPARATOR = True
+# Off: with it on, every number in a template — ids in HTML attributes included —
+# would print as «1 234». Money and counts group their digits explicitly
+# (the `money` filter, `intcomma`).
+USE_THOUSAND_SEPARATOR = False
 
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -57,3 +57,15 @@ def test_the_environment_overrides_every_default(tmp_path):
         "name": "crm", "port": 9123, "huey": "huey.RedisHuey", "email": ["smtp.example", 2525],
     }  # fmt: skip
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_ids_print_without_grouping_while_money_and_counts_are_grouped(db):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template(
+        '{% load humanize voronka %}<b id="deal-{{ n }}">{{ n|intcomma }} · {{ amount|money }}</b>'
+    )
+    with translation.override("ru"):
+        html = template.render(Context({"n": 12345, "amount": "1234567.891"}))
+    assert html == '<b id="deal-12345">12\xa0345 · 1\xa0234\xa0567,89\xa0₽</b>'
