@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -52,18 +53,23 @@ class BootstrapFormMixin:
                     attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_service_errors(
+    form: forms.BaseForm, exc: ValidationError, aliases: Mapping[str, str] | None = None
+) -> None:
     """Put a service's ValidationError next to the fields it names.
 
-    A message about a field the form does not show goes to the top of the form,
-    so no refusal is ever silent.
+    ``aliases`` maps a service's field name to the form's where they differ. A
+    message about a field the form does not show goes to the top of the form, so
+    no refusal is ever silent.
     """
+    aliases = aliases or {}
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
     for name, errors in exc.error_dict.items():
-        if name in form.fields and name != NON_FIELD_ERRORS:
-            form.add_error(name, errors)
+        field = aliases.get(name, name)
+        if field in form.fields and field != NON_FIELD_ERRORS:
+            form.add_error(field, errors)
         else:
             form.add_error(None, errors)
 

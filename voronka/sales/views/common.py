@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
@@ -20,19 +18,6 @@ def error_messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [str(m) for messages in exc.message_dict.values() for m in messages]
     return [str(m) for m in exc.messages]
-
-
-def apply_errors(
-    form: forms.BaseForm, exc: ValidationError, aliases: Mapping[str, str] | None = None
-) -> None:
-    """Show a service's field errors next to the form's fields (the rest on top)."""
-    aliases = aliases or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, messages in exc.message_dict.items():
-        field = aliases.get(name, name)
-        form.add_error(field if field in form.fields else None, messages)
 
 
 def refusal(message: str, status: int) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from voronka.core.errors import NotAllowed, StaleVersion
+from voronka.core.forms import add_service_errors
 from voronka.core.history import entries_for
 from voronka.core.pagination import BadCursor, keyset_page
 from voronka.core.visibility import Family, can_write
@@ -28,7 +29,6 @@ from voronka.sales.forms import (
 )
 from voronka.sales.models import Deal, LostReason, Stage, StageKind
 from voronka.sales.views.common import (
-    apply_errors,
     error_messages,
     int_param,
     is_htmx,
@@ -124,7 +124,7 @@ def deal_create(request: HttpRequest) -> HttpResponse:
         try:
             deal = services.deal_create(actor=user, data=form.service_data())
         except ValidationError as exc:
-            apply_errors(form, exc, CLIENT_ALIASES)
+            add_service_errors(form, exc, CLIENT_ALIASES)
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         else:
@@ -194,7 +194,7 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data=form.service_data(),
             )
         except ValidationError as exc:
-            apply_errors(form, exc, CLIENT_ALIASES)
+            add_service_errors(form, exc, CLIENT_ALIASES)
         except StaleVersion as exc:
             form.add_error(None, str(exc.message))
         except NotAllowed as exc:
@@ -306,7 +306,7 @@ def deal_line_add(request: HttpRequest, pk: int) -> HttpResponse:
         except StaleVersion as exc:
             form.add_error(None, str(exc.message))
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _lines_answer(request, pk)
     return _lines_answer(request, pk, form, status=422)

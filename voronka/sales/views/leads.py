@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from voronka.core.errors import NotAllowed, StaleVersion
+from voronka.core.forms import add_service_errors
 from voronka.core.history import entries_for
 from voronka.core.pagination import BadCursor, keyset_page
 from voronka.core.visibility import Family, can_write, sees_everything
 from voronka.sales import queries, services
 from voronka.sales.forms import LeadFilterForm, LeadForm, LeadQualifyForm, LeadRejectForm
 from voronka.sales.models import Lead
-from voronka.sales.views.common import apply_errors, int_param, is_htmx
+from voronka.sales.views.common import int_param, is_htmx
 
 LEAD_FORM_FIELDS = [
     "title", "contact_name", "company_name", "phone", "email", "tax_id", "source", "status",
@@ -85,7 +86,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
         try:
             lead = services.lead_create(actor=user, data=form.service_data())
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         else:
@@ -130,7 +131,7 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data=form.service_data(),
             )  # fmt: skip
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         except StaleVersion as exc:
             form.add_error(None, str(exc.message))
         except NotAllowed as exc:
@@ -192,7 +193,7 @@ def lead_qualify(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_close_date=data["expected_close_date"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         except StaleVersion as exc:
             form.add_error(None, str(exc.message))
         except NotAllowed as exc:
@@ -223,7 +224,7 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         except StaleVersion as exc:
             form.add_error(None, str(exc.message))
         except NotAllowed as exc:
