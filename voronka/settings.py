@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "voronka.accounts",
     "voronka.clients",
     "voronka.sales",
+    "voronka.activities",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -229,4 +230,6 @@ LOGGING = {
 
 # --- Voronka --------------------------------------------------------------------------
 VORONKA_PAGE_SIZE = 50
+# The address people open Voronka at, for links in e-mails.
+VORONKA_BASE_URL = os.environ.get("VORONKA_BASE_URL", f"http://127.0.0.1:{PORT}")
 VORONKA_COUNT_LIMIT = 10_000  # lists count exactly up to this many, then say "10 000+"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("voronka.accounts.urls")),
     path("clients/", include("voronka.clients.urls")),
     path("sales/", include("voronka.sales.urls")),
+    path("activities/", include("voronka.activities.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -53,6 +53,11 @@ class User(AbstractUser):
         help_text=_("Empty: follow the browser."),
     )
 
+    reminder_minutes = models.PositiveIntegerField(
+        _("remind of a task, minutes before"), default=30,
+        help_text=_("A task may set its own reminder time."),
+    )  # fmt: skip
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -69,6 +69,8 @@ class ClientFields(DomainModel):
         related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Kept by the activity services: the newest interaction logged with this client.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     # Lower-cased name/phone/e-mail text for Unicode-correct search on any database.
     search_text = models.CharField(max_length=600, blank=True, editable=False)
 
@@ -83,7 +85,7 @@ class Company(ClientFields):
     industry = models.CharField(_("industry"), max_length=120, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="companies")
 
-    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at", "last_contact_at"])
 
     class Meta:
         verbose_name = _("company")
@@ -112,7 +114,7 @@ class Contact(ClientFields):
     position = models.CharField(_("position"), max_length=150, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="contacts")
 
-    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at", "last_contact_at"])
 
     class Meta:
         verbose_name = _("contact")

@@ -27,6 +27,8 @@ LEAD_CREATED = "lead.created"
 LEAD_QUALIFIED = "lead.qualified"
 LEAD_REJECTED = "lead.rejected"
 CLIENT_CREATED = "client.created"
+ACTIVITY_LOGGED = "activity.logged"
+TASK_COMPLETED = "task.completed"
 
 
 def subscribe(name: str) -> Callable[[Handler], Handler]:

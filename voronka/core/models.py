@@ -52,6 +52,10 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, default="Voronka")
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
     base_currency = models.CharField(_("base currency"), max_length=3, default="RUB")
+    task_escalation_hours = models.PositiveIntegerField(
+        _("escalate overdue tasks after, hours"), default=24,
+        help_text=_("A task overdue this long is reported to the assignee's team lead."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("organisation")

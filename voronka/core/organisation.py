@@ -18,6 +18,7 @@ class OrgSettings:
     name: str
     time_zone: str
     base_currency: str
+    task_escalation_hours: int = 24
 
     @property
     def tz(self) -> ZoneInfo:
@@ -34,7 +35,7 @@ def current() -> OrgSettings:
         org = Organisation.objects.create(
             time_zone=settings.DEFAULT_ORG_TIME_ZONE, base_currency=settings.DEFAULT_ORG_CURRENCY
         )
-    value = OrgSettings(org.name, org.time_zone, org.base_currency)
+    value = OrgSettings(org.name, org.time_zone, org.base_currency, org.task_escalation_hours)
     cache.set(_CACHE_KEY, value, 60)
     return value
 

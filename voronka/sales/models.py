@@ -333,9 +333,11 @@ class Deal(DomainModel):
         related_name="deals",
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Kept by the activity services: the newest interaction logged on this deal.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     search_text = models.CharField(max_length=600, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at", "last_contact_at"])
 
     class Meta:
         verbose_name = _("deal")

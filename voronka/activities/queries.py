@@ -1,0 +1,238 @@
+"""Reads of activities, tasks and notifications, scoped by who is asking.
+
+Activities are seen with the record they are about: whoever may see the client,
+deal or lead sees what happened with it. Tasks follow their assignee like any
+owned record. Notifications are their recipient's only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from voronka.activities.models import Activity, Notification, Task
+from voronka.clients.queries import companies_visible_to, contacts_visible_to
+from voronka.core.visibility import Family, owner_q
+from voronka.sales.models import Deal, StageHistory
+from voronka.sales.queries import deals_visible_to, leads_visible_to
+
+ACTIVE = (Task.Status.OPEN, Task.Status.IN_PROGRESS)
+
+
+def activities_visible_to(user: Any) -> QuerySet[Activity]:
+    """Activities about a client, deal or lead the user may see."""
+    return Activity.objects.filter(
+        Q(company__in=companies_visible_to(user).values("pk"))
+        | Q(contact__in=contacts_visible_to(user).values("pk"))
+        | Q(deal__in=deals_visible_to(user).values("pk"))
+        | Q(lead__in=leads_visible_to(user).values("pk"))
+    )
+
+
+def tasks_visible_to(user: Any, *, write: bool = False) -> QuerySet[Task]:
+    """Tasks assigned to the user, or, for a team lead, to the team; all for the head."""
+    return Task.objects.filter(owner_q(user, Family.DEALS, owner_field="assignee", write=write))
+
+
+def task_list(
+    user: Any,
+    *,
+    assignee_id: int | None = None,
+    status: str = "",
+    active: bool = False,
+    priority: str = "",
+    due_from: datetime | None = None,
+    due_to: datetime | None = None,
+    overdue: bool = False,
+    company_id: int | None = None,
+    contact_id: int | None = None,
+    deal_id: int | None = None,
+    lead_id: int | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Task]:
+    qs = tasks_visible_to(user).select_related(
+        "assignee", "author", "company", "contact", "deal", "lead"
+    )
+    if assignee_id:
+        qs = qs.filter(assignee_id=assignee_id)
+    if status:
+        qs = qs.filter(status=status)
+    if active or overdue:
+        qs = qs.filter(status__in=ACTIVE)
+    if overdue:
+        qs = qs.filter(due_at__lt=now or timezone.now())
+    if priority:
+        qs = qs.filter(priority=priority)
+    if due_from:
+        qs = qs.filter(due_at__gte=due_from)
+    if due_to:
+        qs = qs.filter(due_at__lt=due_to)
+    for field, value in (
+        ("company_id", company_id), ("contact_id", contact_id), ("deal_id", deal_id),
+        ("lead_id", lead_id),
+    ):  # fmt: skip
+        if value:
+            qs = qs.filter(**{field: value})
+    return qs
+
+
+@dataclass
+class MyDay:
+    overdue: list[Task]
+    today: list[Task]
+    upcoming: list[Task]
+    deals_without_next_step: list[Deal]
+
+
+def my_day(user: Any, *, now: datetime | None = None, limit: int = 50) -> MyDay:
+    """The manager's morning: overdue, due today, the next week, and open deals
+    with no open task — each list bounded."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    end_of_today = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    mine = task_list(user, assignee_id=user.pk, active=True).order_by("due_at", "pk")
+    open_task = Task.objects.filter(deal=OuterRef("pk"), status__in=ACTIVE)
+    no_next = (
+        deals_visible_to(user)
+        .filter(owner=user, status=Deal.Status.OPEN)
+        .exclude(Exists(open_task))
+        .select_related("stage", "company", "contact")
+        .order_by("expected_close_date", "pk")
+    )
+    return MyDay(
+        overdue=list(mine.filter(due_at__lt=now)[:limit]),
+        today=list(mine.filter(due_at__gte=now, due_at__lt=end_of_today)[:limit]),
+        upcoming=list(
+            mine.filter(due_at__gte=end_of_today, due_at__lt=end_of_today + timedelta(days=7))[
+                :limit
+            ]
+        ),
+        deals_without_next_step=list(no_next[:limit]),
+    )
+
+
+def next_task_due(model_field: str) -> Subquery:
+    """The due time of the earliest open task of each row (annotate lists with it)."""
+    return Subquery(
+        Task.objects.filter(**{model_field: OuterRef("pk")}, status__in=ACTIVE)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+
+
+def next_task_title(model_field: str) -> Subquery:
+    return Subquery(
+        Task.objects.filter(**{model_field: OuterRef("pk")}, status__in=ACTIVE)
+        .order_by("due_at")
+        .values("title")[:1]
+    )
+
+
+@dataclass
+class TeamLoad:
+    user: Any
+    open: int
+    overdue: int
+
+
+def team_view(user: Any, *, now: datetime | None = None) -> list[TeamLoad]:
+    """Open and overdue tasks per person the user may see tasks of."""
+    from django.db.models import Count
+
+    from voronka.accounts.models import User
+
+    now = now or timezone.now()
+    rows = (
+        tasks_visible_to(user)
+        .filter(status__in=ACTIVE)
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
+    )
+    counts = {r["assignee_id"]: r for r in rows}
+    people = User.objects.filter(pk__in=counts).order_by("last_name", "first_name")
+    return [TeamLoad(p, counts[p.pk]["n"], counts[p.pk]["late"]) for p in people]
+
+
+def notifications_of(user: Any, *, unread: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user, in_app=True).select_related("task")
+    return qs.filter(read_at__isnull=True) if unread else qs
+
+
+def unread_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return notifications_of(user, unread=True).count()
+
+
+# --- Timeline ---------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    """One line of a client's or deal's history: an activity or a system event."""
+
+    at: datetime
+    kind: str  # an Activity.Kind value, or "stage" for a stage change
+    activity: Activity | None = None
+    stage_change: StageHistory | None = None
+
+    @property
+    def key(self) -> tuple[datetime, str, int]:
+        obj = self.activity or self.stage_change
+        return (self.at, self.kind, obj.pk if obj else 0)
+
+
+TIMELINE_KINDS = [*Activity.Kind.values, "stage"]
+
+
+def timeline(
+    user: Any,
+    *,
+    company: Any = None,
+    contact: Any = None,
+    deal: Any = None,
+    kinds: list[str] | None = None,
+    before: datetime | None = None,
+    limit: int = 30,
+) -> tuple[list[TimelineEntry], datetime | None]:
+    """Activities and stage changes of a visible record, newest first.
+
+    Each source is read newest-first and bounded, then merged; ``before`` (the time
+    of the last entry shown) gives the next page. Returns the entries and the
+    ``before`` of the next page, or None at the end.
+    """
+    kinds = kinds or TIMELINE_KINDS
+    activity_kinds = [k for k in kinds if k in Activity.Kind.values]
+    acts = Activity.objects.select_related("author", "deal")
+    moves = StageHistory.objects.select_related("from_stage", "to_stage", "moved_by", "deal")
+    if deal is not None:
+        acts = acts.filter(deal=deal)
+        moves = moves.filter(deal=deal)
+    else:
+        field = "company" if company is not None else "contact"
+        record = company if company is not None else contact
+        deal_ids = deals_visible_to(user).filter(**{field: record}).values("pk")
+        acts = acts.filter(Q(**{field: record}) | Q(deal__in=deal_ids))
+        moves = moves.filter(deal__in=deal_ids)
+    if before is not None:
+        acts = acts.filter(occurred_at__lt=before)
+        moves = moves.filter(moved_at__lt=before)
+    entries: list[TimelineEntry] = []
+    if activity_kinds:
+        acts = acts.filter(kind__in=activity_kinds).order_by("-occurred_at", "-pk")[: limit + 1]
+        entries += [TimelineEntry(a.occurred_at, a.kind, activity=a) for a in acts]
+    if "stage" in kinds:
+        moves = moves.order_by("-moved_at", "-pk")[: limit + 1]
+        entries += [TimelineEntry(m.moved_at, "stage", stage_change=m) for m in moves]
+    entries.sort(key=lambda e: e.key, reverse=True)
+    if len(entries) <= limit:
+        return entries, None
+    # Entries of the same instant as the page's last one stay together on this page.
+    boundary = entries[limit - 1].at
+    page = [e for e in entries if e.at >= boundary]
+    return page, boundary
