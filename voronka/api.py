@@ -8,6 +8,7 @@ interactive documentation: ``/api/v1/docs``.
 from ninja import NinjaAPI
 
 from voronka.accounts.api import router as accounts_router
+from voronka.activities.api import router as activities_router
 from voronka.clients.api import router as clients_router
 from voronka.core.api import SessionAuth, TokenAuth, install_error_handlers
 from voronka.sales.api import router as sales_router
@@ -27,3 +28,4 @@ install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", clients_router)
 api.add_router("", sales_router)
+api.add_router("", activities_router)

@@ -94,3 +94,23 @@ def user_set_language(*, actor: User, language: str) -> User:
         actor.language = language
         actor.save(update_fields=["language"])
     return actor
+
+
+# A week: reminders are never sent further ahead than the deadline checker looks.
+MAX_REMINDER_MINUTES = 7 * 24 * 60
+
+
+@transaction.atomic
+def user_set_reminder_minutes(*, actor: User, minutes: int) -> User:
+    """How long before a task's deadline the actor is reminded, unless the task says."""
+    if not isinstance(minutes, int) or not 0 <= minutes <= MAX_REMINDER_MINUTES:
+        raise ValidationError(
+            {
+                "reminder_minutes": gettext("Between 0 and %(max)d minutes.")
+                % {"max": MAX_REMINDER_MINUTES}
+            }
+        )
+    if actor.reminder_minutes != minutes:
+        actor.reminder_minutes = minutes
+        actor.save(update_fields=["reminder_minutes"])
+    return actor

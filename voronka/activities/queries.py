@@ -33,6 +33,35 @@ def activities_visible_to(user: Any) -> QuerySet[Activity]:
     )
 
 
+def activity_list(
+    user: Any,
+    *,
+    company_id: int | None = None,
+    contact_id: int | None = None,
+    deal_id: int | None = None,
+    lead_id: int | None = None,
+    author_id: int | None = None,
+    kind: str = "",
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+) -> QuerySet[Activity]:
+    """Visible activities matching the filters, with what a list row shows."""
+    qs = activities_visible_to(user).select_related("author", "company", "contact", "deal", "lead")
+    for field, value in (
+        ("company_id", company_id), ("contact_id", contact_id), ("deal_id", deal_id),
+        ("lead_id", lead_id), ("author_id", author_id),
+    ):  # fmt: skip
+        if value is not None:
+            qs = qs.filter(**{field: value})
+    if kind:
+        qs = qs.filter(kind=kind)
+    if occurred_from:
+        qs = qs.filter(occurred_at__gte=occurred_from)
+    if occurred_to:
+        qs = qs.filter(occurred_at__lt=occurred_to)
+    return qs
+
+
 def tasks_visible_to(user: Any, *, write: bool = False) -> QuerySet[Task]:
     """Tasks assigned to the user, or, for a team lead, to the team; all for the head."""
     return Task.objects.filter(owner_q(user, Family.DEALS, owner_field="assignee", write=write))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from voronka.activities.models import (
@@ -36,7 +38,16 @@ TASK_FIELDS = {
     "lead", "remind_minutes_before",
 }  # fmt: skip
 LINKS = ("company", "contact", "deal", "lead")
+DEADLINE_KINDS = (
+    NotificationKind.TASK_REMINDER, NotificationKind.TASK_OVERDUE, NotificationKind.TASK_ESCALATED,
+)  # fmt: skip
 
+
+@contextmanager
+def _in_language_of(user: Any) -> Iterator[None]:
+    """Notices are written in their reader's language, whoever's request or job makes them."""
+    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        yield
 
 
 def _complete_links(record: Activity | Task) -> None:
@@ -69,6 +80,13 @@ def _check_links_visible(actor: Any, record: Activity | Task, *, write: bool) ->
         raise ValidationError(errors)
 
 
+def _ensure_may_own_something(actor: Any) -> None:
+    """Support agents and inactive users log and plan nothing: refused before the input
+    is looked at, rather than told that their links are wrong."""
+    if not may_own(actor, actor):
+        raise NotAllowed()
+
+
 def _touch_last_contact(activity: Activity) -> None:
     """Clients and deals remember their newest interaction (lists filter by it)."""
     at = activity.occurred_at
@@ -85,6 +103,7 @@ def _touch_last_contact(activity: Activity) -> None:
 def activity_log(*, actor: Any, data: Mapping[str, Any]) -> Activity:
     """Record a call, meeting, e-mail, message or note about a client, deal or lead."""
     base.reject_unknown(data, ACTIVITY_FIELDS)
+    _ensure_may_own_something(actor)
     activity = Activity(**data)
     activity.author = actor
     if activity.occurred_at is None:
@@ -120,6 +139,7 @@ def _check_assignee(actor: Any, assignee: Any) -> None:
 def task_create(*, actor: Any, data: Mapping[str, Any]) -> Task:
     """A task for oneself, or — for team leads and the head of sales — for their people."""
     base.reject_unknown(data, TASK_FIELDS)
+    _ensure_may_own_something(actor)
     task = Task(**data)
     task.author = actor
     if task.assignee_id is None:
@@ -129,12 +149,16 @@ def task_create(*, actor: Any, data: Mapping[str, Any]) -> Task:
     _complete_links(task)
     base.validate(task, exclude=["created_by", "author"])
     base.create(task, actor=actor)
-    if task.assignee_id != actor.pk:
-        notify(
-            recipient=task.assignee, kind=NotificationKind.TASK_ASSIGNED, task=task,
-            title=_("New task from %(author)s: %(title)s") % {"author": actor, "title": task.title},
-        )  # fmt: skip
+    _tell_assignee(actor, task)
     return task
+
+
+def _tell_assignee(actor: Any, task: Task) -> None:
+    if task.assignee_id == actor.pk:
+        return
+    with _in_language_of(task.assignee):
+        title = _("New task from %(author)s: %(title)s") % {"author": actor, "title": task.title}
+    notify(recipient=task.assignee, kind=NotificationKind.TASK_ASSIGNED, task=task, title=title)
 
 
 def _ensure_task_writable(actor: Any, task: Task) -> None:
@@ -152,22 +176,41 @@ def task_update(*, actor: Any, task: Task, version: int | None, data: Mapping[st
     if set(changed) & set(LINKS):
         _check_links_visible(actor, task, write=False)
     base.validate(task, exclude=["created_by", "author"])
-    if "due_at" in changed or "remind_minutes_before" in changed:
-        # A new deadline earns new reminders: the old notices were about the old one.
-        Notification.objects.filter(
-            task=task, kind__in=[NotificationKind.TASK_REMINDER, NotificationKind.TASK_OVERDUE,
-                                 NotificationKind.TASK_ESCALATED],
-        ).delete()  # fmt: skip
-    return base.save_changes(task, actor=actor, version=version, fields=changed)
+    # A new deadline or a new assignee earns new notices: the old ones were about the old
+    # deadline or person. A new reminder time re-arms only the reminder — an overdue task
+    # must not be reported overdue (and escalated) a second time for it.
+    if "due_at" in changed or "assignee" in changed:
+        Notification.objects.filter(task=task, kind__in=DEADLINE_KINDS).delete()
+    elif "remind_minutes_before" in changed:
+        Notification.objects.filter(task=task, kind=NotificationKind.TASK_REMINDER).delete()
+    saved = base.save_changes(task, actor=actor, version=version, fields=changed)
+    if "assignee" in changed:
+        _tell_assignee(actor, saved)
+    return saved
 
 
 @transaction.atomic
 def task_complete(*, actor: Any, task: Task, version: int | None = None) -> Task:
-    """Mark a task done — one click; completing a done task changes nothing."""
+    """Mark a task done — one click; completing a done task changes nothing.
+
+    "Done" is read from the locked row, not from the caller's copy: a double click or a
+    second tab holds a copy that still says "open", and must not fail or complete twice.
+    """
     _ensure_task_writable(actor, task)
-    if task.status == Task.Status.DONE:
+    current = (
+        Task.all_objects.select_for_update()
+        .filter(pk=task.pk)
+        .values("status", "version", "completed_at", "completed_by")
+        .first()
+    )
+    status = current["status"] if current else task.status
+    if status == Task.Status.DONE:
+        if current:
+            task.status, task.version = current["status"], current["version"]
+            task.completed_at = current["completed_at"]
+            task.completed_by_id = current["completed_by"]
         return task
-    if task.status == Task.Status.CANCELLED:
+    if status == Task.Status.CANCELLED:
         raise ValidationError({"status": _("A cancelled task cannot be completed.")})
     task.status = Task.Status.DONE
     task.completed_at = timezone.now()
@@ -217,8 +260,11 @@ def notify(*, recipient: Any, kind: str, task: Task | None, title: str) -> Notif
     """Create the notice once: a second attempt for the same task, kind and recipient
     (a retried job, a second worker) finds the row there and does nothing.
 
-    The e-mail, if the recipient wants it, is sent by a job after the commit.
+    The e-mail, if the recipient wants it, is sent by a job after the commit. Nobody
+    is notified once their account is switched off.
     """
+    if not recipient.is_active:
+        return None
     in_app, by_email = preference(recipient, kind)
     if not (in_app or by_email):
         return None
@@ -270,21 +316,47 @@ def _escalation_target(task: Task) -> Any:
     return lead if lead is not None and lead.pk != task.assignee_id else None
 
 
+def _deadline_notice(task: Task, recipient: Any, kind: str, title: Callable[[], str]) -> bool:
+    """Make one deadline notice in the recipient's language; True if it is new."""
+    with _in_language_of(recipient):
+        text = title()
+    return notify(recipient=recipient, kind=kind, task=task, title=text) is not None
+
+
+def _reminder_horizon(now: datetime) -> datetime:
+    """How far ahead a reminder can be due: the longest reminder anyone asked for."""
+    from voronka.accounts.models import User
+
+    longest = max(
+        User.objects.filter(is_active=True).aggregate(m=Max("reminder_minutes"))["m"] or 0,
+        Task.objects.filter(status__in=(Task.Status.OPEN, Task.Status.IN_PROGRESS)).aggregate(
+            m=Max("remind_minutes_before")
+        )["m"]
+        or 0,
+    )
+    return now + timedelta(minutes=longest)
+
+
 def task_deadlines_run(*, now: datetime | None = None) -> dict[str, int]:
     """One pass of the deadline checker: reminders, overdue notices, escalations.
 
     Safe to run at any time, twice, or in two workers at once: every notice is
-    created at most once (see :func:`notify`).
+    created at most once (see :func:`notify`). Times in the notices are shown in the
+    organisation's time zone, whatever zone the worker runs in.
     """
     from voronka.core import organisation
 
     now = now or timezone.now()
-    escalate_after = timedelta(hours=organisation.current().task_escalation_hours)
+    org = organisation.current()
+    escalate_after = timedelta(hours=org.task_escalation_hours)
+
+    def due(task: Task) -> str:
+        return timezone.localtime(task.due_at, org.tz).strftime("%d.%m.%Y %H:%M")
+
     active = Task.objects.filter(status__in=(Task.Status.OPEN, Task.Status.IN_PROGRESS))
     sent = {"reminders": 0, "overdue": 0, "escalated": 0}
-    horizon = now + timedelta(days=7)  # no one asks to be reminded a week ahead
     soon = (
-        active.filter(due_at__gt=now, due_at__lte=horizon)
+        active.filter(due_at__gt=now, due_at__lte=_reminder_horizon(now))
         .exclude(notifications__kind=NotificationKind.TASK_REMINDER)
         .select_related("assignee")
     )
@@ -292,23 +364,24 @@ def task_deadlines_run(*, now: datetime | None = None) -> dict[str, int]:
         minutes = task.remind_minutes_before
         if minutes is None:
             minutes = task.assignee.reminder_minutes
-        if task.due_at - timedelta(minutes=minutes) <= now:
-            title = _("Reminder: «%(title)s» is due at %(due)s") % {
-                "title": task.title,
-                "due": timezone.localtime(task.due_at).strftime("%d.%m.%Y %H:%M"),
-            }
-            if notify(recipient=task.assignee, kind=NotificationKind.TASK_REMINDER, task=task,
-                      title=title):  # fmt: skip
-                sent["reminders"] += 1
+        if task.due_at - timedelta(minutes=minutes) > now:
+            continue
+        if _deadline_notice(
+            task, task.assignee, NotificationKind.TASK_REMINDER,
+            lambda t=task: _("Reminder: «%(title)s» is due at %(due)s")
+            % {"title": t.title, "due": due(t)},
+        ):  # fmt: skip
+            sent["reminders"] += 1
     late = (
         active.filter(due_at__lte=now)
         .exclude(notifications__kind=NotificationKind.TASK_OVERDUE)
         .select_related("assignee")
     )
     for task in late:
-        title = _("Overdue: «%(title)s»") % {"title": task.title}
-        if notify(recipient=task.assignee, kind=NotificationKind.TASK_OVERDUE, task=task,
-                  title=title):  # fmt: skip
+        if _deadline_notice(
+            task, task.assignee, NotificationKind.TASK_OVERDUE,
+            lambda t=task: _("Overdue: «%(title)s»") % {"title": t.title},
+        ):  # fmt: skip
             sent["overdue"] += 1
     very_late = (
         active.filter(due_at__lte=now - escalate_after)
@@ -319,9 +392,10 @@ def task_deadlines_run(*, now: datetime | None = None) -> dict[str, int]:
         lead = _escalation_target(task)
         if lead is None:
             continue
-        title = _("%(person)s's task «%(title)s» is overdue") % {
-            "person": task.assignee, "title": task.title,
-        }  # fmt: skip
-        if notify(recipient=lead, kind=NotificationKind.TASK_ESCALATED, task=task, title=title):
+        if _deadline_notice(
+            task, lead, NotificationKind.TASK_ESCALATED,
+            lambda t=task: _("%(person)s's task «%(title)s» is overdue")
+            % {"person": t.assignee, "title": t.title},
+        ):  # fmt: skip
             sent["escalated"] += 1
     return sent
