@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from voronka.core.models import DomainModel
 
@@ -101,10 +102,11 @@ class Task(DomainModel, RecordLinks):
         URGENT = "urgent", _("Urgent")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
-        CANCELLED = "cancelled", _("Cancelled")
+        # A context of their own: a deal's "Open" reads differently in Russian.
+        OPEN = "open", pgettext_lazy("task status", "Open")
+        IN_PROGRESS = "in_progress", pgettext_lazy("task status", "In progress")
+        DONE = "done", pgettext_lazy("task status", "Done")
+        CANCELLED = "cancelled", pgettext_lazy("task status", "Cancelled")
 
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)

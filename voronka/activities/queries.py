@@ -225,6 +225,7 @@ def timeline(
     company: Any = None,
     contact: Any = None,
     deal: Any = None,
+    lead: Any = None,
     kinds: list[str] | None = None,
     before: datetime | None = None,
     limit: int = 30,
@@ -242,6 +243,9 @@ def timeline(
     if deal is not None:
         acts = acts.filter(deal=deal)
         moves = moves.filter(deal=deal)
+    elif lead is not None:  # a lead has no stages: its timeline is what was logged on it
+        acts = acts.filter(lead=lead)
+        moves = moves.none()
     else:
         field = "company" if company is not None else "contact"
         record = company if company is not None else contact

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -131,7 +131,8 @@ def activity_delete(*, actor: Any, activity: Activity, version: int | None) -> A
 
 
 def _check_assignee(actor: Any, assignee: Any) -> None:
-    if assignee is None or not may_own(actor, assignee):
+    # A switched-off account is never reminded (see notify), so its tasks would be lost.
+    if assignee is None or not assignee.is_active or not may_own(actor, assignee):
         raise ValidationError({"assignee": _("You cannot give a task to this person.")})
 
 
@@ -316,10 +317,27 @@ def _escalation_target(task: Task) -> Any:
     return lead if lead is not None and lead.pk != task.assignee_id else None
 
 
-def _deadline_notice(task: Task, recipient: Any, kind: str, title: Callable[[], str]) -> bool:
+def _reminder_title(task: Task, tz: tzinfo) -> str:
+    due = timezone.localtime(task.due_at, tz).strftime("%d.%m.%Y %H:%M")
+    return _("Reminder: «%(title)s» is due at %(due)s") % {"title": task.title, "due": due}
+
+
+def _overdue_title(task: Task, tz: tzinfo) -> str:
+    return _("Overdue: «%(title)s»") % {"title": task.title}
+
+
+def _escalation_title(task: Task, tz: tzinfo) -> str:
+    return _("%(person)s's task «%(title)s» is overdue") % {
+        "person": task.assignee, "title": task.title,
+    }  # fmt: skip
+
+
+def _deadline_notice(
+    task: Task, recipient: Any, kind: str, title: Callable[[Task, tzinfo], str], tz: tzinfo
+) -> bool:
     """Make one deadline notice in the recipient's language; True if it is new."""
     with _in_language_of(recipient):
-        text = title()
+        text = title(task, tz)
     return notify(recipient=recipient, kind=kind, task=task, title=text) is not None
 
 
@@ -348,11 +366,8 @@ def task_deadlines_run(*, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     org = organisation.current()
+    tz = org.tz
     escalate_after = timedelta(hours=org.task_escalation_hours)
-
-    def due(task: Task) -> str:
-        return timezone.localtime(task.due_at, org.tz).strftime("%d.%m.%Y %H:%M")
-
     active = Task.objects.filter(status__in=(Task.Status.OPEN, Task.Status.IN_PROGRESS))
     sent = {"reminders": 0, "overdue": 0, "escalated": 0}
     soon = (
@@ -367,10 +382,8 @@ def task_deadlines_run(*, now: datetime | None = None) -> dict[str, int]:
         if task.due_at - timedelta(minutes=minutes) > now:
             continue
         if _deadline_notice(
-            task, task.assignee, NotificationKind.TASK_REMINDER,
-            lambda t=task: _("Reminder: «%(title)s» is due at %(due)s")
-            % {"title": t.title, "due": due(t)},
-        ):  # fmt: skip
+            task, task.assignee, NotificationKind.TASK_REMINDER, _reminder_title, tz
+        ):
             sent["reminders"] += 1
     late = (
         active.filter(due_at__lte=now)
@@ -378,10 +391,7 @@ def task_deadlines_run(*, now: datetime | None = None) -> dict[str, int]:
         .select_related("assignee")
     )
     for task in late:
-        if _deadline_notice(
-            task, task.assignee, NotificationKind.TASK_OVERDUE,
-            lambda t=task: _("Overdue: «%(title)s»") % {"title": t.title},
-        ):  # fmt: skip
+        if _deadline_notice(task, task.assignee, NotificationKind.TASK_OVERDUE, _overdue_title, tz):
             sent["overdue"] += 1
     very_late = (
         active.filter(due_at__lte=now - escalate_after)
@@ -392,10 +402,6 @@ def task_deadlines_run(*, now: datetime | None = None) -> dict[str, int]:
         lead = _escalation_target(task)
         if lead is None:
             continue
-        if _deadline_notice(
-            task, lead, NotificationKind.TASK_ESCALATED,
-            lambda t=task: _("%(person)s's task «%(title)s» is overdue")
-            % {"person": t.assignee, "title": t.title},
-        ):  # fmt: skip
+        if _deadline_notice(task, lead, NotificationKind.TASK_ESCALATED, _escalation_title, tz):
             sent["escalated"] += 1
     return sent

@@ -15,6 +15,7 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from voronka.activities.forms_timeline import no_contact_field
 from voronka.clients.models import Company, Contact, LifecycleStage, Tag
 from voronka.clients.queries import companies_visible_to
 from voronka.core.forms import BootstrapFormMixin, assignable_owners, owner_filter_choices
@@ -213,6 +214,7 @@ class ClientFilterForm(BootstrapFormMixin, forms.Form):
         label=_("Source"), required=False, queryset=None, empty_label=_("Any source")
     )
     tag = forms.ChoiceField(label=_("Tag"), required=False)
+    no_contact = no_contact_field()
     sort = forms.ChoiceField(label=_("Sort"), required=False)
     company = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
@@ -248,7 +250,8 @@ class ClientFilterForm(BootstrapFormMixin, forms.Form):
 
     @property
     def is_filtered(self) -> bool:
-        return any(self.value(n) for n in ("q", "owner", "stage", "source", "tag", "company"))
+        names = ("q", "owner", "stage", "source", "tag", "company", "no_contact")
+        return any(self.value(n) for n in names)
 
 
 class ContactFilterForm(ClientFilterForm):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from voronka.clients.models import Company, Contact
 from voronka.core.search import contact_point_q
@@ -28,6 +30,14 @@ def contacts_visible_to(
     return qs.filter(deleted_at__isnull=False) if deleted else qs
 
 
+def no_contact_q(days: int | None, *, now: datetime | None = None) -> Q:
+    """Records nobody has been in touch with for ``days`` days: never counts as not in touch."""
+    if not days:
+        return Q()
+    since = (now or timezone.now()) - timedelta(days=days)
+    return Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=since)
+
+
 def company_list(
     user: Any,
     *,
@@ -36,8 +46,14 @@ def company_list(
     lifecycle_stage: str = "",
     source_id: int | None = None,
     tag: str = "",
+    no_contact_days: int | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Company]:
+    """Visible companies matching the filters; ``no_contact_days`` keeps those with no
+    interaction logged in that many days (or ever)."""
     qs = companies_visible_to(user).select_related("owner", "source")
+    if no_contact_days:
+        qs = qs.filter(no_contact_q(no_contact_days, now=now))
     if q:
         qs = qs.filter(contact_point_q(q) | Q(tax_id=q.strip()))
     if owner_id:
@@ -60,8 +76,13 @@ def contact_list(
     lifecycle_stage: str = "",
     source_id: int | None = None,
     tag: str = "",
+    no_contact_days: int | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Contact]:
+    """Visible contacts matching the filters (``no_contact_days`` as in :func:`company_list`)."""
     qs = contacts_visible_to(user).select_related("owner", "company", "source")
+    if no_contact_days:
+        qs = qs.filter(no_contact_q(no_contact_days, now=now))
     if tag:
         qs = qs.filter(tags__name=tag)
     if q:

@@ -16,12 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from voronka.accounts.models import User
+from voronka.activities.queries import next_task_due, next_task_title
+from voronka.activities.views.timeline import timeline_context
 from voronka.clients import queries, services
 from voronka.clients.forms import (
     COMPANY_OPTIONS_LIMIT,
@@ -135,11 +138,15 @@ def _client_list(request: HttpRequest, kind: ClientKind) -> HttpResponse:
     }
     tag = filters.value("tag") or ""
     company_id = filters.value("company")
+    params["no_contact_days"] = filters.value("no_contact")
     if kind is COMPANY:
         qs = kind.list_query(user, tag=tag, **params)
     else:
         qs = kind.list_query(user, company_id=company_id, tag=tag, **params)
-    qs = qs.prefetch_related("tags")
+    # The next planned step rides along as subqueries: no query per row.
+    qs = qs.prefetch_related("tags").annotate(
+        next_due=next_task_due(kind.key), next_title=next_task_title(kind.key)
+    )
     try:
         page = keyset_page(qs, ordering=filters.ordering, cursor=request.GET.get("cursor"))
     except BadCursor:
@@ -153,6 +160,7 @@ def _client_list(request: HttpRequest, kind: ClientKind) -> HttpResponse:
         "filters": filters,
         "page": page,
         "filter_company": filter_company,
+        "now": timezone.now(),
         "may_create": _may_create(user),
         "list_url": kind.url("list"),
         "table_template": f"clients/partials/_{kind.key}_table.html",
@@ -216,6 +224,7 @@ def _client_detail(
         "more_deals": len(deals) > CARD_LIST_LIMIT,
         "history": entries_for(record),
         "card_list_limit": CARD_LIST_LIMIT,
+        **timeline_context(request, kind.key, record),
         **extra,
     }
     if "contacts" in context:

@@ -14,15 +14,19 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     from django.urls import reverse
     from django.utils.translation import gettext as _
 
+    from voronka.activities.context_processors import notifications
+
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"main_nav": []}
     items = [
+        ("activities:my-day", "sun", _("My day"), ("/activities/my-day",)),
         ("sales:board", "kanban", _("Board"), ("/sales/board",)),
         ("sales:deal-list", "briefcase", _("Deals"), ("/sales/deals",)),
         ("sales:lead-list", "person-plus", _("Leads"), ("/sales/leads",)),
         ("clients:company-list", "building", _("Companies"), ("/clients/companies",)),
         ("clients:contact-list", "person-lines-fill", _("Contacts"), ("/clients/contacts",)),
+        ("activities:task-list", "check2-square", _("Tasks"), ("/activities/tasks",)),
     ]
     if user.role == "support":
         items = [i for i in items if i[0] != "sales:lead-list"]
@@ -30,6 +34,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(("core:trash", "trash", _("Deleted"), ("/trash",)))
     path = request.path
     return {
+        # The bell's count rides along with the menu, so the header needs no
+        # processor of its own in the settings.
+        **notifications(request),
         "main_nav": [
             {
                 "url": reverse(name),
@@ -38,5 +45,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
                 "active": any(path.startswith(p) for p in prefixes),
             }
             for name, icon, label, prefixes in items
-        ]
+        ],
     }

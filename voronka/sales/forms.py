@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from voronka.accounts.models import Team, User
+from voronka.activities.forms_timeline import no_contact_field
 from voronka.clients.queries import companies_visible_to, contacts_visible_to
 from voronka.core.visibility import led_team_ids, sees_everything
 from voronka.sales.models import Deal, Lead, LeadSource, LostReason, Stage, StageKind
@@ -285,6 +286,7 @@ class DealFilterForm(forms.Form):
     owner = forms.TypedChoiceField(label=_("Manager"), required=False, coerce=int)
     team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int)
     source = forms.TypedChoiceField(label=_("Source"), required=False, coerce=int)
+    no_contact = no_contact_field()
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     amount_min = forms.DecimalField(label=_("Amount from"), required=False, min_value=0)
     amount_max = forms.DecimalField(label=_("Amount to"), required=False, min_value=0)
@@ -342,6 +344,7 @@ class DealFilterForm(forms.Form):
             "amount_min": data.get("amount_min"),
             "amount_max": data.get("amount_max"),
             "closed_since": data.get("closed_since"),
+            "no_contact_days": data.get("no_contact"),
         }
         return kwargs, sort if sort in DEAL_SORTS else "-created"
 

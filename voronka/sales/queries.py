@@ -111,9 +111,17 @@ def deal_list(
     amount_max: Decimal | None = None,
     closed_since: date | None = None,
     today: date | None = None,
+    no_contact_days: int | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Deal]:
-    """Visible deals matching the filters, with what a list row shows."""
+    """Visible deals matching the filters, with what a list row shows.
+
+    ``no_contact_days`` keeps deals with no interaction logged in that many days, or ever.
+    """
     qs = deals_visible_to(user).select_related("stage", "owner", "company", "contact", "pipeline")
+    if no_contact_days:
+        since = (now or timezone.now()) - timedelta(days=no_contact_days)
+        qs = qs.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=since))
     if q:
         qs = qs.filter(_deal_search_q(q))
     if status:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from voronka.activities.queries import next_task_due, next_task_title
+from voronka.activities.views.timeline import timeline_context
 from voronka.core.errors import NotAllowed, StaleVersion
 from voronka.core.forms import add_service_errors
 from voronka.core.history import entries_for
@@ -63,7 +65,9 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = DealFilterForm(request.GET or None, user=request.user)
     filters, sort = form.filters() if form.is_bound else ({}, "-created")
-    qs = queries.deal_list(request.user, **filters)
+    qs = queries.deal_list(request.user, **filters).annotate(
+        next_due=next_task_due("deal"), next_title=next_task_title("deal")
+    )
     try:
         page = keyset_page(
             qs, ordering=queries.DEAL_SORTS[sort], cursor=request.GET.get("cursor") or None
@@ -76,6 +80,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "filtered": any(v for v in filters.values()),
         "today": timezone.localdate(),
+        "now": timezone.now(),
         "may_create": can_write(user, Family.DEALS, user.pk),
     }
     if is_htmx(request) and not request.htmx.boosted:  # type: ignore[attr-defined]
@@ -137,7 +142,8 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal_or_404(request.user, pk)
-    return render(request, "sales/deal_detail.html", _card_context(request, deal))
+    context = {**_card_context(request, deal), **timeline_context(request, "deal", deal)}
+    return render(request, "sales/deal_detail.html", context)
 
 
 def _card_context(request: HttpRequest, deal: Deal, line_form: DealLineForm | None = None) -> dict:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from voronka.activities.views.timeline import timeline_context
 from voronka.core.errors import NotAllowed, StaleVersion
 from voronka.core.forms import add_service_errors
 from voronka.core.history import entries_for
@@ -108,6 +109,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": may_edit,
         "qualify_form": _qualify_form(request, lead) if may_edit and lead.is_open else None,
         "reject_form": LeadRejectForm(initial={"version": lead.version}) if may_edit else None,
+        **timeline_context(request, "lead", lead),
     }
     return render(request, "sales/lead_detail.html", context)
 
