@@ -206,6 +206,9 @@ def _shown_again(request: HttpRequest, task: Task) -> HttpResponse:
         return render(request, "activities/partials/_task_item_answer.html", context)
     if is_htmx(request) and shown_as == "row":
         return render(request, "activities/partials/_task_row.html", context)
+    if is_htmx(request) and shown_as == "card":
+        context["shown_as"] = "card"
+        return render(request, "activities/partials/_task_item.html", context)
     return redirect(
         safe_next(request, request.POST.get("next"))
         or safe_next(request, request.headers.get("Referer"))

@@ -36,6 +36,7 @@ from voronka.activities.forms_timeline import (
 )
 from voronka.activities.models import Activity
 from voronka.activities.queries import TIMELINE_KINDS, TimelineEntry
+from voronka.activities.views.common import may_create_tasks, task_writable
 from voronka.clients.queries import companies_visible_to, contacts_visible_to
 from voronka.core.errors import NotAllowed
 from voronka.core.forms import add_service_errors
@@ -158,6 +159,22 @@ def may_log(user: Any, name: str, record: Any) -> bool:
     return VISIBLE[name](user, write=True).filter(pk=record.pk).exists()
 
 
+CARD_TASKS = 10
+
+
+def _open_tasks(user: Any, name: str, record: Any) -> list[Any]:
+    """The record's unfinished tasks the user may see, soonest first, each with a
+    one-click "done" where the user may complete it."""
+    tasks = list(
+        queries.task_list(user, active=True, **{f"{name}_id": record.pk}).order_by("due_at", "pk")[
+            :CARD_TASKS
+        ]
+    )
+    for task in tasks:
+        task.may_edit = task_writable(user, task)  # type: ignore[attr-defined]
+    return tasks
+
+
 def timeline_context(request: HttpRequest, name: str, record: Any) -> dict[str, Any]:
     """The context a card adds to show its timeline, summary and quick-add form.
 
@@ -168,6 +185,13 @@ def timeline_context(request: HttpRequest, name: str, record: Any) -> dict[str, 
     query.is_valid()
     block = _block(request, name, record, kind=query.kind_value(), before=query.before_value())
     block["summary"] = _summary(request.user, name, record)
+    block["tasks"] = _open_tasks(request.user, name, record)
+    block["now"] = timezone.now()
+    block["task_create_url"] = (
+        f"{reverse('activities:task-create')}?{name}={record.pk}"
+        if may_create_tasks(request.user)
+        else ""
+    )
     if may_log(request.user, name, record):
         block["quick_form"] = QuickAddForm(record=(name, record.pk))
     return {"timeline": block}
