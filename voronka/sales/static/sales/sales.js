@@ -25,6 +25,7 @@
   });
   // Refusals come back as plain text: show them.
   document.body.addEventListener("htmx:responseError", function (evt) {
+    if (evt.detail.voronkaToastShown) return;
     var xhr = evt.detail.xhr;
     var type = xhr.getResponseHeader("Content-Type") || "";
     if (type.indexOf("text/plain") === 0 && xhr.responseText) {
