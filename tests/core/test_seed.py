@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count, Max, Q
+from django.db.models import F as models_f
 
 from voronka.accounts.models import Team, User
+from voronka.activities.models import Activity, Task
 from voronka.clients.models import Company, Contact
+from voronka.core import organisation
 from voronka.core.text import normalize_email, normalize_phone, search_text
 from voronka.sales.models import Deal, DealLine, Lead, StageHistory
 
@@ -35,10 +40,20 @@ def snapshot():
             "deal_id", "from_stage__name", "to_stage__name", "moved_at"
         )
     )
-    return deals, leads, companies, history
+    activities = list(
+        Activity.all_objects.order_by("pk").values_list(
+            "kind", "subject", "occurred_at", "deal_id", "lead_id", "author_id", "outcome"
+        )
+    )
+    tasks = list(
+        Task.all_objects.order_by("pk").values_list("title", "status", "due_at", "deal_id")
+    )
+    return deals, leads, companies, history, activities, tasks
 
 
 def wipe():
+    Task.all_objects.all().delete()
+    Activity.all_objects.all().delete()
     Deal.all_objects.all().delete()
     Lead.all_objects.all().delete()
     Contact.all_objects.all().delete()
@@ -254,3 +269,223 @@ def test_search_columns_have_trigram_indexes_on_postgresql():
         "sales_lead_phone_trgm",
         "sales_lead_search_trgm",
     ]
+
+
+# --- interactions and tasks --------------------------------------------------------------
+
+
+def local_today():
+    return datetime.now(organisation.current().tz).date()
+
+
+def local_midnight(day):
+    return datetime.combine(day, time.min, tzinfo=organisation.current().tz)
+
+
+@pytest.mark.django_db
+def test_deals_and_leads_get_interactions_and_tasks_in_proportion():
+    seed()
+
+    deal_activities = Activity.all_objects.filter(deal__isnull=False).count()
+    assert 3 * DEALS <= deal_activities <= 8 * DEALS
+    assert Activity.all_objects.filter(deal__isnull=True, lead__isnull=False).count() > 100
+    assert Activity.all_objects.filter(deal__isnull=True, lead__isnull=True).count() == 0
+    kinds = set(Activity.all_objects.values_list("kind", flat=True).distinct())
+    assert kinds == {"call", "meeting", "email", "message", "note"}
+    assert Task.all_objects.filter(status="done").count() > DEALS // 2
+    assert Task.all_objects.filter(status="cancelled").count() > 0
+    assert Task.all_objects.filter(status__in=["open", "in_progress"]).count() > 0
+    assert Activity.all_objects.filter(deleted_at__isnull=False).count() == 0
+    assert Task.all_objects.filter(deleted_at__isnull=False).count() == 0
+    assert Task.all_objects.exclude(version=1).count() == 0
+
+
+@pytest.mark.django_db
+def test_every_interaction_happens_within_its_deal_s_life_and_is_written_by_its_owner():
+    seed()
+    today = local_midnight(local_today())
+
+    deals = {d.pk: d for d in Deal.all_objects.all()}
+    activities = Activity.all_objects.filter(deal__isnull=False)
+    for a in activities:
+        deal = deals[a.deal_id]
+        assert deal.created_at <= a.occurred_at <= (deal.closed_at or today)
+        assert a.author_id == deal.owner_id
+        assert a.created_by_id == deal.owner_id
+        assert a.occurred_at <= a.created_at
+    tz = organisation.current().tz
+    working = sum(1 for a in activities if 9 <= a.occurred_at.astimezone(tz).hour < 19)
+    assert working / activities.count() > 0.8
+
+
+@pytest.mark.django_db
+def test_interactions_carry_the_client_of_their_deal_or_lead():
+    seed()
+
+    clients = {d.pk: (d.company_id, d.contact_id) for d in Deal.all_objects.all()}
+    for a in Activity.all_objects.filter(deal__isnull=False):
+        assert (a.company_id, a.contact_id) == clients[a.deal_id]
+    for t in Task.all_objects.filter(deal__isnull=False):
+        assert (t.company_id, t.contact_id) == clients[t.deal_id]
+    leads = {lead.pk: lead for lead in Lead.all_objects.all()}
+    for a in Activity.all_objects.filter(lead__isnull=False):
+        lead = leads[a.lead_id]
+        assert (a.company_id, a.contact_id) == (lead.company_id, lead.contact_id)
+        assert a.author_id == lead.owner_id
+        assert lead.created_at <= a.occurred_at
+        assert lead.status != "new"
+
+
+@pytest.mark.django_db
+def test_calls_and_meetings_are_filled_as_a_manager_logs_them():
+    seed()
+
+    calls = Activity.all_objects.filter(kind="call")
+    reached = calls.filter(outcome="reached")
+    assert reached.count() > calls.count() // 2
+    assert calls.filter(outcome="no_answer").count() > 0
+    assert calls.filter(outcome="busy").count() > 0
+    assert calls.filter(direction="in").count() > 0
+    assert calls.exclude(direction__in=["in", "out"]).count() == 0
+    assert (
+        reached.filter(
+            Q(duration_seconds__lt=60) | Q(duration_seconds__gt=1200) | Q(duration_seconds=None)
+        ).count()
+        == 0
+    )
+    assert calls.exclude(outcome="reached").exclude(duration_seconds=None).count() == 0
+    assert Activity.all_objects.exclude(kind="call").exclude(outcome="").count() == 0
+    meetings = Activity.all_objects.filter(kind="meeting")
+    assert meetings.count() > 0
+    for m in meetings:
+        assert m.ends_at > m.occurred_at
+        assert m.place != ""
+        assert m.participants != ""
+    assert Activity.all_objects.filter(subject="").count() == 0
+
+
+@pytest.mark.django_db
+def test_deals_and_clients_remember_their_newest_interaction():
+    seed()
+
+    for model, link in ((Deal, "deal"), (Company, "company"), (Contact, "contact")):
+        newest = dict(
+            Activity.all_objects.filter(**{f"{link}__isnull": False})
+            .values_list(link)
+            .annotate(at=Max("occurred_at"))
+        )
+        assert len(newest) > 0
+        rows = model.all_objects.values_list("pk", "last_contact_at")
+        assert {pk: at for pk, at in rows if at is not None} == newest
+    assert Deal.all_objects.filter(last_contact_at=None).count() == 0
+
+
+@pytest.mark.django_db
+def test_open_tasks_are_next_steps_of_open_deals_and_some_open_deals_have_none():
+    seed()
+
+    active = Task.all_objects.filter(status__in=["open", "in_progress"])
+    assert active.filter(deal__isnull=False).exclude(deal__status="open").count() == 0
+    assert active.filter(deal__isnull=True, lead__isnull=True).count() == 0
+    assert active.filter(lead__isnull=False).exclude(lead__status="in_progress").count() == 0
+    assert active.filter(completed_at__isnull=False).count() == 0
+    open_deals = Deal.all_objects.filter(status="open")
+    next_steps = active.filter(deal__isnull=False).values("deal_id")
+    assert open_deals.filter(pk__in=next_steps).count() > open_deals.count() // 2
+    assert open_deals.exclude(pk__in=next_steps).count() > 0
+    for task in active.filter(deal__isnull=False).select_related("deal"):
+        assert task.assignee_id == task.deal.owner_id
+        assert task.deal.created_at <= task.created_at < task.due_at
+    assert active.values("deal_id").filter(deal__isnull=False).distinct().count() == (
+        active.filter(deal__isnull=False).count()
+    )
+
+
+@pytest.mark.django_db
+def test_manager1_has_overdue_today_s_and_upcoming_tasks_and_a_deal_without_a_next_step():
+    # the demo's size: a manager has a dozen open deals, enough for every part of My day
+    seed(deals=1000)
+    manager = User.objects.get(username="manager1")
+    today = local_today()
+    tz = organisation.current().tz
+
+    mine = Task.all_objects.filter(assignee=manager, status__in=["open", "in_progress"])
+    days = [t.due_at.astimezone(tz).date() for t in mine]
+    assert sum(1 for d in days if d < today) >= 1
+    assert sum(1 for d in days if d == today) >= 3
+    assert sum(1 for d in days if today < d <= today + timedelta(days=7)) >= 1
+    assert min(days) >= today - timedelta(days=5)
+    assert max(days) <= today + timedelta(days=14)
+    bare = Deal.all_objects.filter(owner=manager, status="open").exclude(
+        pk__in=mine.values("deal_id").filter(deal__isnull=False)
+    )
+    assert bare.count() >= 1
+
+
+@pytest.mark.django_db
+def test_done_and_cancelled_tasks_say_when_and_by_whom():
+    seed()
+
+    done = Task.all_objects.filter(status="done")
+    assert done.filter(Q(completed_at=None) | Q(completed_by=None)).count() == 0
+    for task in done.select_related("deal"):
+        assert task.created_at <= task.completed_at
+        assert task.completed_by_id == task.assignee_id == task.deal.owner_id
+        assert task.deal.created_at <= task.created_at
+        assert task.completed_at <= (task.deal.closed_at or local_midnight(local_today()))
+    cancelled = Task.all_objects.filter(status="cancelled")
+    assert cancelled.exclude(deal__status="lost").count() == 0
+    assert cancelled.exclude(completed_at=None).count() == 0
+    leads = dict(Team.objects.values_list("pk", "lead_id"))
+    for task in Task.all_objects.select_related("assignee"):
+        assert task.author_id in (task.assignee_id, leads.get(task.assignee.team_id))
+        assert task.created_by_id == task.author_id
+    assert Task.all_objects.exclude(author=models_f("assignee")).count() > 0
+    priorities = dict(Task.all_objects.values_list("priority").annotate(n=Count("pk")).order_by())
+    assert priorities["normal"] > sum(priorities.values()) / 2
+    assert priorities["high"] > 0
+    assert priorities["urgent"] > 0
+
+
+@pytest.mark.django_db
+def test_above_the_full_detail_size_closed_deals_keep_only_their_first_and_last_step(
+    monkeypatch,
+):
+    monkeypatch.setattr("voronka.core.seeding.activities.FULL_DETAIL_UP_TO", 100)
+    seed()
+
+    counts = dict(
+        Activity.all_objects.filter(deal__isnull=False)
+        .values_list("deal")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    closed = list(Deal.all_objects.exclude(status="open").values_list("pk", flat=True))
+    lean = [pk for pk in closed if counts[pk] <= 2]
+    assert len(lean) > len(closed) // 2
+    assert len(counts) == DEALS
+    assert 1.5 * DEALS <= sum(counts.values()) <= 4 * DEALS
+    assert (
+        Task.all_objects.filter(status__in=["open", "in_progress"], deal__isnull=False).count() > 0
+    )
+
+
+@pytest.mark.django_db
+def test_a_deal_s_story_opens_with_the_first_contact_and_ends_with_its_close():
+    seed()
+
+    story = defaultdict(list)
+    for deal_id, subject in (
+        Activity.all_objects.filter(deal__isnull=False)
+        .order_by("occurred_at", "pk")
+        .values_list("deal_id", "subject")
+    ):
+        story[deal_id].append(subject)
+    closing = {
+        "won": {"Оплата получена", "Подписанный договор"},
+        "lost": {"Клиент отказался", "Сделка проиграна"},
+    }
+    for deal_id, status in Deal.all_objects.values_list("pk", "status"):
+        assert story[deal_id][0] in {"Первый звонок", "Запрос с сайта"}
+        if status != "open":
+            assert story[deal_id][-1] in closing[status]

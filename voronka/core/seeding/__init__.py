@@ -2,7 +2,8 @@
 
 ``run(deals=N, seed=S)`` adds N deals with about N/5 companies, 1.5 contacts
 per company, 1.5 leads per deal, product lines and the full stage history of
-every deal. The same seed on the same day gives the same data.
+every deal, and the interactions and tasks around deals and leads (see
+``activities``). The same seed on the same day gives the same data.
 
 The bulk rows bypass the services on purpose (a service call per row would
 take hours at a million deals), so the generator fills every derived column
@@ -20,8 +21,10 @@ from datetime import datetime
 
 from django.db import transaction
 
+from voronka.activities.models import Activity, Task
 from voronka.clients.models import Company, Contact
 from voronka.core import organisation
+from voronka.core.seeding import activities as activity_gen
 from voronka.core.seeding import clients as client_gen
 from voronka.core.seeding import deals as deal_gen
 from voronka.core.seeding import leads as lead_gen
@@ -45,6 +48,8 @@ class Summary:
     contacts: int
     rows: int
     seconds: float
+    activities: int = 0
+    tasks: int = 0
 
 
 def _finish_clients(
@@ -101,6 +106,11 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
         plan = lead_gen.plan(rng, clock, ref, round(deals * 1.5), deals)
         plan.base_id = firsts[Lead]
         specs = deal_gen.specs(rng, clock, plan, deals)
+        # Its own generator, so interactions leave the deals and leads of a seed as they were.
+        acts = activity_gen.Interactions(
+            rng=random.Random(seed * 1_000_003 + 11),  # noqa: S311 - demo data
+            clock=clock, ref=ref, clients=clients, deals_total=deals,
+        )  # fmt: skip
         company_stats = deal_gen.ClientStats.empty(len(clients.companies))
         contact_stats = deal_gen.ClientStats.empty(len(clients.contacts))
         done = 0
@@ -109,15 +119,25 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
             base_id=firsts[Deal], company_stats=company_stats, contact_stats=contact_stats,
             chunk=CHUNK,
         ):  # fmt: skip
+            activity_rows, task_rows = acts.for_deals(batch)  # also sets last_contact_at
             writer.write(Deal, batch.deals)
             writer.write(DealLine, batch.lines, with_id=False)
             writer.write(StageHistory, batch.history, with_id=False)
+            writer.write(Activity, activity_rows, with_id=False)
+            writer.write(Task, task_rows, with_id=False)
             done += len(batch.deals)
-            progress(f"deals {done}/{deals}")
+            progress(f"deals {done}/{deals}, {acts.activities} activities, {acts.tasks} tasks")
+        writer.write(Task, acts.open_tasks(), with_id=False)
+        progress(f"next steps of open deals: {acts.tasks} tasks in all")
         written = 0
         for lead_rows in lead_gen.rows(plan, pools, clock, ref, clients, CHUNK):
             written += writer.write(Lead, lead_rows)
-            progress(f"leads {written}/{len(plan)}")
+            activity_rows, task_rows = acts.for_leads(lead_rows)
+            writer.write(Activity, activity_rows, with_id=False)
+            writer.write(Task, task_rows, with_id=False)
+            progress(
+                f"leads {written}/{len(plan)}, {acts.activities} activities, {acts.tasks} tasks"
+            )
         source_ids = [ref.sources[s[0]].pk for s in lead_gen.catalog.SOURCES]
         _finish_clients(clients.companies, company_stats, rng, clock, ref, source_ids)
         _finish_clients(clients.contacts, contact_stats, rng, clock, ref, source_ids)
@@ -130,6 +150,7 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
                     row[key] = company[key]
                 at = company["_first"] + rng.uniform(0, 60)
                 row["created_at"] = row["updated_at"] = clock.as_dt(float(int(at)))
+        acts.fill_last_contact(clients.companies, clients.contacts)
         writer.write(Company, clients.companies)
         writer.write(Contact, clients.contacts)
         writer.write(
@@ -147,6 +168,7 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
         if deals <= HISTORY_UP_TO:
             n = record_created([(m, firsts[m]) for m in (Company, Contact, Lead, Deal)])
             progress(f"{n} history rows written")
+    progress("committed")
     # Deals were written as plain rows, around the services that keep these totals.
     rebuild_board_totals()
     writer.analyze()
@@ -158,4 +180,6 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
         contacts=len(clients.contacts),
         rows=writer.rows_written,
         seconds=time.monotonic() - started,
+        activities=acts.activities,
+        tasks=acts.tasks,
     )

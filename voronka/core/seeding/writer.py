@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Max, Model
 
 
@@ -42,11 +42,9 @@ class RowWriter:
     ) -> int:
         """Insert ``rows``; returns how many. Ids are given by the rows when ``with_id``."""
         columns, defaults = self._columns(model, with_id)
-        attnames = [
-            f.attname for f in model._meta.concrete_fields if not (f.primary_key and not with_id)
-        ]
-        pairs = list(zip(attnames, defaults, strict=True))
-        tuples = [tuple(row.get(a, d) for a, d in pairs) for row in rows]
+        fields = [f for f in model._meta.concrete_fields if not (f.primary_key and not with_id)]
+        pairs = list(zip([f.attname for f in fields], defaults, strict=True))
+        tuples = [[row.get(a, d) for a, d in pairs] for row in rows]
         if not tuples:
             return 0
         table = connection.ops.quote_name(model._meta.db_table)
@@ -61,12 +59,19 @@ class RowWriter:
                 for t in tuples:
                     copy.write_row(t)
         else:
+            # Only dates, times and decimals need converting; looking at every value
+            # cost more than inserting the rows.
+            typed = [
+                i for i, f in enumerate(fields)
+                if isinstance(f, (models.DateField, models.DecimalField))
+            ]  # fmt: skip
+            for t in tuples:
+                for i in typed:
+                    if t[i] is not None:
+                        t[i] = _sqlite(t[i])
             marks = ", ".join("?" * len(columns))
             raw = connection.connection.cursor()
-            raw.executemany(
-                f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
-                [tuple(_sqlite(v) for v in t) for t in tuples],
-            )
+            raw.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuples)  # noqa: S608
             raw.close()
         self.rows_written += len(tuples)
         return len(tuples)
@@ -87,6 +92,8 @@ class RowWriter:
 def _sqlite(value: Any) -> Any:
     """The text Django's SQLite backend would store: naive UTC datetimes, ISO dates."""
     if isinstance(value, datetime):
+        if value.tzinfo is UTC:
+            return value.isoformat(" ")[:-6]  # drop "+00:00"
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
