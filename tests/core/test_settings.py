@@ -16,6 +16,7 @@ print(json.dumps({
     "secret": settings.SECRET_KEY, "debug": settings.DEBUG, "engine": db["ENGINE"],
     "name": str(db["NAME"]), "port": settings.PORT, "huey": settings.HUEY["huey_class"],
     "email": [settings.EMAIL_HOST, settings.EMAIL_PORT],
+    "backend": settings.EMAIL_BACKEND.rsplit(".", 2)[-2], "mail_dir": settings.EMAIL_FILE_PATH,
 }))
 """
 
@@ -23,7 +24,7 @@ print(json.dumps({
 def probe(tmp_path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "PORT", "EMAIL_HOST",
-                        "EMAIL_PORT"}}  # fmt: skip
+                        "EMAIL_PORT", "EMAIL_BACKEND"}}  # fmt: skip
     env.update(VORONKA_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="voronka.settings", **extra)
     out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True,
                          check=True)  # fmt: skip
@@ -35,6 +36,7 @@ def test_a_fresh_clone_runs_on_sqlite_under_var_with_a_kept_secret_and_debug_off
     assert first["engine"] == "django.db.backends.sqlite3"
     assert first["name"] == str(tmp_path / "voronka.sqlite3")
     assert (first["debug"], first["port"], first["huey"]) == (False, 8000, "huey.SqliteHuey")
+    assert (first["backend"], first["mail_dir"]) == ("filebased", str(tmp_path / "mail"))
     assert len(first["secret"]) >= 50
     assert (tmp_path / "secret_key").read_text().strip() == first["secret"]
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
@@ -55,6 +57,7 @@ def test_the_environment_overrides_every_default(tmp_path):
     assert got == {
         "secret": "from-env", "debug": True, "engine": "django.db.backends.postgresql",
         "name": "crm", "port": 9123, "huey": "huey.RedisHuey", "email": ["smtp.example", 2525],
+        "backend": "smtp", "mail_dir": str(tmp_path / "mail"),
     }  # fmt: skip
     assert not (tmp_path / "secret_key").exists()
 
