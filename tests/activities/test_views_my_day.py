@@ -170,7 +170,7 @@ def test_my_day_is_the_first_item_of_the_menu_and_the_home_page_is_still_the_boa
     ]
     assert nav[-1]["url"] == "/activities/tasks/"
     home = client.get(reverse("core:home"))
-    assert (home.status_code, home["Location"]) == (302, "/sales/board/")
+    assert (home.status_code, home["Location"]) == (302, "/activities/my-day/")
 
 
 def test_my_day_reads_a_fixed_number_of_queries_with_thirty_tasks(

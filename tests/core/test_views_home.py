@@ -17,8 +17,18 @@ from voronka.core.history import entries_for
 pytestmark = pytest.mark.django_db
 
 
-def test_the_home_page_sends_a_signed_in_user_to_the_board(personas, client):
+def test_the_home_page_starts_a_managers_day_with_my_day(personas, client):
     client.force_login(personas.alice)
+
+    response = client.get(reverse("core:home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("activities:my-day")
+
+
+@pytest.mark.parametrize("persona", ["head", "admin", "support"])
+def test_the_home_page_sends_everyone_else_to_the_board(personas, client, persona):
+    client.force_login(getattr(personas, persona))
 
     response = client.get(reverse("core:home"))
 

@@ -28,7 +28,10 @@ TRASH_LIMIT = 100  # per kind; the newest deletions first
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The start page: the pipeline board for now; dashboards take over later."""
+    """The start page: a manager's day starts with My day; everyone else sees the board
+    (until the head of sales' dashboard takes its place)."""
+    if getattr(request.user, "role", "") == "manager":
+        return redirect("activities:my-day")
     return redirect("sales:board")
 
 
