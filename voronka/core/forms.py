@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 
+from voronka.core.errors import NotAllowed, StaleVersion
 from voronka.core.visibility import led_team_ids, sees_everything
 
 
@@ -104,3 +106,28 @@ def owner_filter_choices(user: Any) -> QuerySet[Any]:
     if sees_everything(user) or getattr(user, "role", "") == "support":
         return User.objects.filter(is_active=True).order_by("last_name", "first_name", "username")
     return assignable_owners(user)
+
+
+@contextmanager
+def service_errors(
+    form: forms.BaseForm, aliases: Mapping[str, str] | None = None
+) -> Iterator[None]:
+    """Run a service call for a form: a refusal becomes the form's errors.
+
+    Field errors go next to their fields, a stale version to the top of the form
+    (the user's input stays), and "not yours to change" is a 403. Code after the
+    service call inside the block runs only when the call succeeded::
+
+        with service_errors(form):
+            services.lead_update(...)
+            return redirect(...)
+        return render(..., status=422)
+    """
+    try:
+        yield
+    except ValidationError as exc:
+        add_service_errors(form, exc, aliases)
+    except StaleVersion as exc:
+        form.add_error(None, str(exc.message))
+    except NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from voronka.activities.queries import next_task_due, next_task_title
 from voronka.activities.views.timeline import timeline_context
 from voronka.core.errors import NotAllowed, StaleVersion
-from voronka.core.forms import add_service_errors
+from voronka.core.forms import add_service_errors, service_errors
 from voronka.core.history import entries_for
 from voronka.core.pagination import BadCursor, keyset_page
 from voronka.core.visibility import Family, can_write
@@ -192,20 +192,13 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     # A disabled field (the amount of a deal with lines) keeps its initial value.
     form = DealForm(request.POST, initial={"amount": deal.amount}, user=user, deal=deal)
     if form.is_valid():
-        try:
+        with service_errors(form, CLIENT_ALIASES):
             services.deal_update(
                 actor=user,
                 deal=deal,
                 version=form.cleaned_data["version"],
                 data=form.service_data(),
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc, CLIENT_ALIASES)
-        except StaleVersion as exc:
-            form.add_error(None, str(exc.message))
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        else:
             messages.success(request, _("Deal saved."))
             return redirect("sales:deal-detail", pk=deal.pk)
     return _form_page(request, form, deal, status=422 if form.errors else 200)

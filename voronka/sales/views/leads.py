@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from voronka.activities.views.timeline import timeline_context
 from voronka.core.errors import NotAllowed, StaleVersion
-from voronka.core.forms import add_service_errors
+from voronka.core.forms import add_service_errors, service_errors
 from voronka.core.history import entries_for
 from voronka.core.pagination import BadCursor, keyset_page
 from voronka.core.visibility import Family, can_write, sees_everything
@@ -127,18 +127,11 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "sales/lead_form.html", {"form": form, "lead": lead})
     form = LeadForm(request.POST, user=user, lead=lead)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.lead_update(
                 actor=user, lead=lead, version=form.cleaned_data["version"],
                 data=form.service_data(),
             )  # fmt: skip
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except StaleVersion as exc:
-            form.add_error(None, str(exc.message))
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        else:
             messages.success(request, _("Lead saved."))
             return redirect("sales:lead-detail", pk=lead.pk)
     return render(request, "sales/lead_form.html", {"form": form, "lead": lead}, status=422)
@@ -184,7 +177,7 @@ def lead_qualify(request: HttpRequest, pk: int) -> HttpResponse:
     form = LeadQualifyForm(request.POST, user=user)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors(form):
             deal = services.lead_qualify(
                 actor=user,
                 lead=lead,
@@ -194,13 +187,6 @@ def lead_qualify(request: HttpRequest, pk: int) -> HttpResponse:
                 amount=data["amount"],
                 expected_close_date=data["expected_close_date"],
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except StaleVersion as exc:
-            form.add_error(None, str(exc.message))
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        else:
             messages.success(request, _("Lead qualified: the deal is open."))
             return redirect("sales:deal-detail", pk=deal.pk)
     return render(request, "sales/lead_qualify.html", {"form": form, "lead": lead}, status=422)
@@ -217,7 +203,7 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "sales/lead_reject.html", {"form": form, "lead": lead})
     form = LeadRejectForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.lead_reject(
                 actor=user,
                 lead=lead,
@@ -225,13 +211,6 @@ def lead_reject(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 comment=form.cleaned_data["comment"],
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except StaleVersion as exc:
-            form.add_error(None, str(exc.message))
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        else:
             messages.success(request, _("Lead rejected."))
             return redirect("sales:lead-detail", pk=lead.pk)
     return render(request, "sales/lead_reject.html", {"form": form, "lead": lead}, status=422)
