@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "voronka.clients",
     "voronka.sales",
     "voronka.activities",
+    "voronka.analytics",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

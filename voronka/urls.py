@@ -9,6 +9,7 @@ urlpatterns = [
     path("clients/", include("voronka.clients.urls")),
     path("sales/", include("voronka.sales.urls")),
     path("activities/", include("voronka.activities.urls")),
+    path("analytics/", include("voronka.analytics.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from voronka.analytics import facts as kpi_facts
 from voronka.clients import services as client_services
 from voronka.clients.models import Company, Contact
 from voronka.core import events
@@ -94,6 +95,7 @@ def lead_create(*, actor: Any, data: Mapping[str, Any]) -> Lead:
     """Register a lead from any channel, linked to the client it comes from if known."""
     base.reject_unknown(data, LEAD_FIELDS)
     lead = Lead(**data)
+    facts_before = kpi_facts.snapshot(lead=lead)
     if lead.owner_id is None and getattr(actor, "role", "") == "manager":
         lead.owner = actor
     if lead.owner_id is not None or not sees_everything(actor):
@@ -104,6 +106,7 @@ def lead_create(*, actor: Any, data: Mapping[str, Any]) -> Lead:
     base.validate(lead, exclude=["created_by"])
     _link_known_client(lead)
     base.create(lead, actor=actor)
+    kpi_facts.settle(facts_before, lead=lead)
     events.emit(events.LEAD_CREATED, lead_id=lead.pk, actor_id=getattr(actor, "pk", None))
     return lead
 
@@ -122,24 +125,33 @@ def lead_update(*, actor: Any, lead: Lead, version: int | None, data: Mapping[st
         )
     ):
         raise ValidationError({"status": _("Qualify or reject a lead with its own action.")})
+    facts_before = kpi_facts.snapshot(lead=lead)
     changed = base.apply_changes(lead, data)
     if "owner" in changed:
         _check_owner(actor, lead.owner)
     _normalise_lead(lead)
     base.validate(lead, exclude=["created_by"])
     fields = [*changed, "phone_normalized", "email_normalized", "search_text", "tax_id"]
-    return base.save_changes(lead, actor=actor, version=version, fields=fields)
+    base.save_changes(lead, actor=actor, version=version, fields=fields)
+    kpi_facts.settle(facts_before, lead=lead)
+    return lead
 
 
 @transaction.atomic
 def lead_delete(*, actor: Any, lead: Lead, version: int | None) -> Lead:
     base.ensure_can_write(actor, Family.LEADS, lead.owner_id)
-    return base.soft_delete(lead, actor=actor, version=version)
+    facts_before = kpi_facts.snapshot(lead=lead)
+    base.soft_delete(lead, actor=actor, version=version)
+    kpi_facts.settle(facts_before, lead=lead)
+    return lead
 
 
 @transaction.atomic
 def lead_restore(*, actor: Any, lead: Lead) -> Lead:
-    return base.restore(lead, actor=actor)
+    facts_before = kpi_facts.snapshot(lead=lead)
+    base.restore(lead, actor=actor)
+    kpi_facts.settle(facts_before, lead=lead)
+    return lead
 
 
 def _split_name(full: str) -> tuple[str, str, str]:
@@ -321,6 +333,7 @@ def deal_create(
     """Open a deal in its pipeline's first stage (or the stage given)."""
     base.reject_unknown(data, DEAL_FIELDS)
     deal = Deal(**{k: v for k, v in data.items() if k != "stage"})
+    facts_before = kpi_facts.snapshot(lead=deal.lead)
     if deal.owner_id is None and getattr(actor, "role", "") == "manager":
         deal.owner = actor
     if deal.owner_id is None:
@@ -349,6 +362,7 @@ def deal_create(
         _recalculate_amount(deal)
         Deal.all_objects.filter(pk=deal.pk).update(amount=deal.amount)
     rollups.board_apply(None, rollups.board_state(deal))
+    kpi_facts.settle(facts_before, deal=deal)
     events.emit(events.DEAL_CREATED, deal_id=deal.pk, actor_id=actor.pk)
     return deal
 
@@ -359,6 +373,7 @@ def deal_update(*, actor: Any, deal: Deal, version: int | None, data: Mapping[st
     base.reject_unknown(data, DEAL_FIELDS - {"stage", "pipeline", "lead"})
     base.ensure_can_write(actor, Family.DEALS, deal.owner_id)
     before = rollups.board_state(deal)
+    facts_before = kpi_facts.snapshot(deal=deal)
     changed = base.apply_changes(deal, data)
     if "owner" in changed:
         _check_owner(actor, deal.owner)
@@ -375,6 +390,7 @@ def deal_update(*, actor: Any, deal: Deal, version: int | None, data: Mapping[st
     base.validate(deal, exclude=["created_by"])
     base.save_changes(deal, actor=actor, version=version, fields=[*changed, "search_text"])
     rollups.board_apply(before, rollups.board_state(deal))
+    kpi_facts.settle(facts_before, deal=deal)
     return deal
 
 
@@ -401,6 +417,7 @@ def deal_move_stage(
         claim_version(deal, version)  # still refuse a stale move, even a no-op one
         return deal
     before = rollups.board_state(deal)
+    facts_before = kpi_facts.snapshot(deal=deal)
     fields = ["stage", "stage_entered_at", "status", "closed_at"]
     if stage.kind == StageKind.LOST:
         if lost_reason is None:
@@ -426,6 +443,7 @@ def deal_move_stage(
     record_author(deal, actor, "stage")
     deal.save(update_fields=[*fields, "version", "updated_at"])
     rollups.board_apply(before, rollups.board_state(deal))
+    kpi_facts.settle(facts_before, deal=deal)
     events.emit(
         events.DEAL_STAGE_CHANGED,
         deal_id=deal.pk,
@@ -444,16 +462,20 @@ def deal_move_stage(
 def deal_delete(*, actor: Any, deal: Deal, version: int | None) -> Deal:
     base.ensure_can_write(actor, Family.DEALS, deal.owner_id)
     before = rollups.board_state(deal)
+    facts_before = kpi_facts.snapshot(deal=deal)
     base.soft_delete(deal, actor=actor, version=version)
     rollups.board_apply(before, rollups.board_state(deal))
+    kpi_facts.settle(facts_before, deal=deal)
     return deal
 
 
 @transaction.atomic
 def deal_restore(*, actor: Any, deal: Deal) -> Deal:
     before = rollups.board_state(deal)
+    facts_before = kpi_facts.snapshot(deal=deal)
     base.restore(deal, actor=actor)
     rollups.board_apply(before, rollups.board_state(deal))
+    kpi_facts.settle(facts_before, deal=deal)
     return deal
 
 
@@ -488,10 +510,12 @@ def deal_line_add(
     """Add a product line; the deal's amount becomes the sum of its lines."""
     base.ensure_can_write(actor, Family.DEALS, deal.owner_id)
     before = rollups.board_state(deal)
+    facts_before = kpi_facts.snapshot(deal=deal)
     created = _line_create(deal, line)
     _recalculate_amount(deal)
     base.save_changes(deal, actor=actor, version=version, fields=["amount"], reason="lines")
     rollups.board_apply(before, rollups.board_state(deal))
+    kpi_facts.settle(facts_before, deal=deal)
     return created
 
 
@@ -499,12 +523,14 @@ def deal_line_add(
 def deal_line_remove(*, actor: Any, deal: Deal, version: int | None, line_id: int) -> None:
     base.ensure_can_write(actor, Family.DEALS, deal.owner_id)
     before = rollups.board_state(deal)
+    facts_before = kpi_facts.snapshot(deal=deal)
     deleted, _n = deal.lines.filter(pk=line_id).delete()
     if not deleted:
         raise ValidationError({"line": _("No such line.")})
     _recalculate_amount(deal)
     base.save_changes(deal, actor=actor, version=version, fields=["amount"], reason="lines")
     rollups.board_apply(before, rollups.board_state(deal))
+    kpi_facts.settle(facts_before, deal=deal)
 
 
 # --- Catalogue: products, pipelines, stages, sources -------------------------------------

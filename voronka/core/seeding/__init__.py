@@ -22,6 +22,7 @@ from datetime import datetime
 from django.db import transaction
 
 from voronka.activities.models import Activity, Task
+from voronka.analytics.facts import rebuild as rebuild_kpi_rollups
 from voronka.clients.models import Company, Contact
 from voronka.core import organisation
 from voronka.core.seeding import activities as activity_gen
@@ -171,6 +172,8 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
     progress("committed")
     # Deals were written as plain rows, around the services that keep these totals.
     rebuild_board_totals()
+    rebuild_kpi_rollups()
+    progress("rollups rebuilt")
     writer.analyze()
     progress(f"done: {writer.rows_written} rows")
     return Summary(

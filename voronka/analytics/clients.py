@@ -1,0 +1,151 @@
+"""Client KPIs: activity, new customers, lifetime, lifetime value, repeat purchases, life cycle.
+
+A client is a company, or a contact with no company on the record. A purchase is a
+won deal (delivered orders join when orders exist). Only purchases the reader may
+see count, under the same filters as the sales KPIs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, Min, Sum
+from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
+
+from voronka.analytics import values as v
+from voronka.analytics.context import Ctx, fold_key, record_group
+from voronka.analytics.deal_sums import amount_base
+from voronka.analytics.values import Result, Value
+
+ACTIVE_WINDOW_DAYS = 90
+CHURN_DAYS = 365
+NO_PURCHASES = _("no client has bought anything up to the end of the period")
+
+
+@dataclass
+class Purchases:
+    first: date
+    last: date
+    count: int
+    revenue: Decimal
+
+
+def purchases_by_client(ctx: Ctx) -> dict[str, Purchases]:
+    """Every visible client's won deals up to the end of the period, by local day."""
+    from voronka.sales.models import Deal
+
+    end = ctx.bounds[1]
+    qs = Deal.all_objects.filter(ctx.scope.deals(), status="won", closed_at__lt=end).order_by()
+    qs = qs.annotate(client_key=record_group("client"), day=TruncDate("closed_at", tzinfo=ctx.tz))
+    out: dict[str, Purchases] = {}
+    for row in (
+        qs.exclude(client_key=None)
+        .values("client_key")
+        .annotate(first=Min("day"), last=Max("day"), n=Count("pk"), revenue=Sum(amount_base()))
+    ):
+        key = fold_key("client", row["client_key"])
+        out[str(key)] = Purchases(row["first"], row["last"], row["n"], row["revenue"] or Decimal(0))
+    return out
+
+
+def new_customers(ctx: Ctx) -> Result:
+    """Clients whose first purchase falls in the period."""
+    found = purchases_by_client(ctx)
+    n = sum(1 for p in found.values() if ctx.period.start <= p.first <= ctx.period.end)
+    return Result(v.count(n))
+
+
+def customer_lifetime_days(ctx: Ctx) -> Result:
+    """Customer lifetime: last purchase date − first purchase date, over clients who bought."""
+    found = purchases_by_client(ctx)
+    spans = [(p.last - p.first).days for p in found.values()]
+    if not spans:
+        return Result(v.duration(None, None, 0, NO_PURCHASES))
+    return Result(v.duration(statistics.fmean(spans), statistics.median(spans), len(spans), ""))
+
+
+def customer_ltv(ctx: Ctx) -> Result:
+    """Lifetime value: mean revenue per client who bought, over all history up to the end."""
+    found = purchases_by_client(ctx)
+    revenue = sum((p.revenue for p in found.values()), Decimal(0))
+    return Result(v.mean_money(revenue, len(found), NO_PURCHASES))
+
+
+def repeat_purchase_rate(ctx: Ctx) -> Result:
+    """Repeat sale: clients with two or more purchases ÷ clients with at least one."""
+    found = purchases_by_client(ctx)
+    repeat = sum(1 for p in found.values() if p.count >= 2)
+    return Result(v.ratio(repeat, len(found), NO_PURCHASES))
+
+
+def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
+    """Clients with an interaction in [since, until): activity, deal created or moved."""
+    from voronka.activities.models import Activity
+    from voronka.sales.models import Deal, StageHistory
+
+    clients: set[str] = set()
+    deals = Deal.all_objects.filter(ctx.scope.deals())
+    for raw in (
+        deals.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(c=record_group("client")).values_list("c", flat=True).distinct()
+    ):  # fmt: skip
+        if raw is not None:
+            clients.add(str(fold_key("client", raw)))
+    moved = StageHistory.objects.filter(
+        deal__in=deals.values("pk"), moved_at__gte=since, moved_at__lt=until
+    )
+    for company, contact in moved.values_list("deal__company_id", "deal__contact_id").distinct():
+        clients.add(f"company:{company}" if company else f"contact:{contact}")
+    activities = Activity.objects.filter(
+        ctx.scope.people("author"), occurred_at__gte=since, occurred_at__lt=until
+    )
+    for company, contact in activities.values_list("company_id", "contact_id").distinct():
+        if company or contact:
+            clients.add(f"company:{company}" if company else f"contact:{contact}")
+    return clients
+
+
+def active_clients(ctx: Ctx) -> Result:
+    """Active clients: distinct clients with an interaction in the 90 days up to the as-of date."""
+    until = ctx.as_of
+    return Result(
+        v.count(len(_touched_clients(ctx, until - timedelta(days=ACTIVE_WINDOW_DAYS), until)))
+    )
+
+
+def lifecycle_stage_counts(ctx: Ctx) -> Result:
+    """Client life cycle: visible companies and contacts (without a company) by stage now;
+    a client with no purchase and no interaction in 365 days counts as churned."""
+    from voronka.clients.models import Company, Contact
+    from voronka.core.visibility import Family, owner_q
+
+    until = ctx.as_of
+    recent = _touched_clients(ctx, until - timedelta(days=CHURN_DAYS), until)
+    bought = {
+        k
+        for k, p in purchases_by_client(ctx).items()
+        if (ctx.as_of_date - p.last).days <= CHURN_DAYS
+    }
+    counts: dict[str, int] = defaultdict(int)
+    visible = owner_q(ctx.scope.actor, Family.CLIENTS)
+    owners = ctx.scope.owners()
+    for prefix, qs in (
+        ("company", Company.objects.filter(visible, owners, created_at__lt=until)),
+        (
+            "contact",
+            Contact.objects.filter(visible, owners, company__isnull=True, created_at__lt=until),
+        ),
+    ):
+        for pk, stage in qs.values_list("pk", "lifecycle_stage"):
+            key = f"{prefix}:{pk}"
+            if stage in ("customer", "repeat_customer") and key not in recent and key not in bought:
+                stage = "churned"
+            counts[stage] += 1
+    total = sum(counts.values())
+    return Result(Value(total, extra={"stages": dict(sorted(counts.items()))}))

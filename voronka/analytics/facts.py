@@ -1,0 +1,319 @@
+"""Each deal's and lead's contribution to the KPI rollups, and keeping the rollups exact.
+
+A record contributes a few numbers to a few rollup rows (its creation day, its
+closing day, every stage it reached). A service that changes a deal or a lead
+takes the record's contributions before and after the change and applies the
+difference in its own transaction (:func:`snapshot`, :func:`settle`); the rebuild sums the same
+contributions over every record, so both paths agree by construction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F
+
+from voronka.analytics.models import DealDayTotal, FunnelDayTotal, LeadDayTotal
+from voronka.core import organisation
+
+CENT = Decimal("0.01")
+
+# (rollup, dimensions...) → {field: amount}
+Key = tuple[Any, ...]
+Facts = dict[Key, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DealRow:
+    created_at: datetime
+    closed_at: datetime | None
+    status: str
+    owner_id: int
+    pipeline_id: int
+    source_id: int | None
+    amount: Decimal  # in the base currency, rounded to cents
+    expected_close_date: date | None
+    lead_created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    created_at: datetime
+    owner_id: int | None
+    source_id: int | None
+    with_deal: bool
+    with_won_deal: bool
+
+
+def _us(delta: Any) -> int:
+    return int(delta.total_seconds() * 1_000_000) if delta.days >= 0 else -_us(-delta)
+
+
+def deal_facts(row: DealRow, entries: Iterable[tuple[int, datetime]], tz: ZoneInfo) -> Facts:
+    """What one alive deal adds to the rollups; ``entries`` are its stage entries in order."""
+    facts: Facts = {}
+    dims = (row.owner_id, row.pipeline_id, row.source_id)
+    created_day = row.created_at.astimezone(tz).date()
+    facts[("deal", created_day, DealDayTotal.Event.CREATED, *dims)] = {
+        "count": 1,
+        "amount": row.amount,
+    }
+    if row.status in ("won", "lost") and row.closed_at is not None:
+        closed_day = row.closed_at.astimezone(tz).date()
+        closed: dict[str, Any] = {
+            "count": 1,
+            "amount": row.amount,
+            "cycle_us": _us(row.closed_at - row.created_at),
+        }
+        if row.lead_created_at is not None:
+            closed["with_lead"] = 1
+            closed["lead_cycle_us"] = _us(row.closed_at - row.lead_created_at)
+        if row.expected_close_date is not None:
+            closed["with_expected"] = 1
+            closed["late"] = int(closed_day > row.expected_close_date)
+        facts[("deal", closed_day, row.status, *dims)] = closed
+    ordered = list(entries)
+    for i, (stage_id, entered) in enumerate(ordered):
+        key = ("funnel", created_day, *dims, stage_id)
+        part = facts.setdefault(key, {"reached": 1, "left": 0, "stay_us": 0})
+        if i + 1 < len(ordered):
+            part["left"] = 1
+            part["stay_us"] += _us(ordered[i + 1][1] - entered)
+    return facts
+
+
+def lead_facts(row: LeadRow, tz: ZoneInfo) -> Facts:
+    day = row.created_at.astimezone(tz).date()
+    return {
+        ("lead", day, row.owner_id, row.source_id): {
+            "count": 1,
+            "with_deal": int(row.with_deal),
+            "with_won_deal": int(row.with_won_deal),
+        }
+    }
+
+
+# Reading a record's current state -------------------------------------------------------------
+
+
+def _deal_row(deal_id: int) -> tuple[DealRow, list[tuple[int, datetime]]] | None:
+    from voronka.sales.models import Deal, StageHistory
+
+    deal = (
+        Deal.all_objects.filter(pk=deal_id, deleted_at__isnull=True).select_related("lead").first()
+    )
+    if deal is None:
+        return None
+    entries = list(
+        StageHistory.objects.filter(deal_id=deal_id)
+        .order_by("moved_at", "pk")
+        .values_list("to_stage_id", "moved_at")
+    )
+    row = DealRow(
+        created_at=deal.created_at,
+        closed_at=deal.closed_at,
+        status=deal.status,
+        owner_id=deal.owner_id,
+        pipeline_id=deal.pipeline_id,
+        source_id=deal.source_id,
+        amount=(deal.amount * deal.exchange_rate).quantize(CENT),
+        expected_close_date=deal.expected_close_date,
+        lead_created_at=deal.lead.created_at if deal.lead is not None else None,
+    )
+    return row, entries
+
+
+def _lead_row(lead_id: int) -> LeadRow | None:
+    from voronka.sales.models import Deal, Lead
+
+    lead = Lead.objects.filter(pk=lead_id).values("created_at", "owner_id", "source_id").first()
+    if lead is None:
+        return None
+    statuses = set(Deal.objects.filter(lead_id=lead_id).values_list("status", flat=True))
+    return LeadRow(
+        lead["created_at"],
+        lead["owner_id"],
+        lead["source_id"],
+        with_deal=bool(statuses),
+        with_won_deal="won" in statuses,
+    )
+
+
+def _deal_lead_id(deal_id: int) -> int | None:
+    from voronka.sales.models import Deal
+
+    return Deal.all_objects.filter(pk=deal_id).values_list("lead_id", flat=True).first()
+
+
+def current_facts(*, deal_ids: Iterable[int] = (), lead_ids: Iterable[int] = ()) -> Facts:
+    """The contributions of these records as the database holds them now."""
+    tz = organisation.current().tz
+    total: Facts = {}
+    for deal_id in deal_ids:
+        found = _deal_row(deal_id)
+        if found is not None:
+            _merge(total, deal_facts(found[0], found[1], tz))
+    for lead_id in lead_ids:
+        lead = _lead_row(lead_id)
+        if lead is not None:
+            _merge(total, lead_facts(lead, tz))
+    return total
+
+
+def _merge(into: Facts, facts: Facts, sign: int = 1) -> None:
+    for key, values in facts.items():
+        slot = into.setdefault(key, {})
+        for name, amount in values.items():
+            slot[name] = slot.get(name, 0) + sign * amount
+
+
+# Applying differences ------------------------------------------------------------------------
+
+_ROLLUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "deal": (DealDayTotal, ("day", "event", "owner_id", "pipeline_id", "source_id")),
+    "lead": (LeadDayTotal, ("day", "owner_id", "source_id")),
+    "funnel": (FunnelDayTotal, ("day", "owner_id", "pipeline_id", "source_id", "stage_id")),
+}
+
+
+def _key_fields(key: Key) -> tuple[Any, dict[str, Any]]:
+    model, names = _ROLLUPS[key[0]]
+    return model, dict(zip(names, key[1:], strict=True))
+
+
+def apply(before: Facts, after: Facts) -> None:
+    """Move the records' contributions from ``before`` to ``after``."""
+    change: Facts = {}
+    _merge(change, after)
+    _merge(change, before, -1)
+    for key in sorted(change, key=repr):
+        deltas = {name: amount for name, amount in change[key].items() if amount}
+        if not deltas:
+            continue
+        model, where = _key_fields(key)
+        row = model.objects.get_or_create(**where)[0]
+        model.objects.filter(pk=row.pk).update(
+            **{name: F(name) + amount for name, amount in deltas.items()}
+        )
+
+
+@dataclass
+class Snapshot:
+    """A deal's or a lead's contributions before a change (see :func:`snapshot`)."""
+
+    deal_ids: list[int]
+    lead_ids: set[int]
+    facts: Facts
+
+
+def snapshot(*, deal: Any = None, lead: Any = None) -> Snapshot:
+    """Read the record's contributions (and its lead's) before a service changes it.
+
+    Call inside the service's transaction, before the change; :func:`settle`
+    after it applies the difference. A record not saved yet contributes nothing.
+    """
+    deal_ids = [deal.pk] if deal is not None and deal.pk else []
+    lead_ids: set[int] = set()
+    if lead is not None and lead.pk:
+        lead_ids.add(lead.pk)
+    if deal_ids:
+        lead_id = _deal_lead_id(deal.pk)
+        if lead_id:
+            lead_ids.add(lead_id)
+    return Snapshot(deal_ids, lead_ids, current_facts(deal_ids=deal_ids, lead_ids=lead_ids))
+
+
+def settle(before: Snapshot, *, deal: Any = None, lead: Any = None) -> None:
+    """Apply the difference between ``before`` and the records as they are now."""
+    deal_ids = list(before.deal_ids)
+    lead_ids = set(before.lead_ids)
+    if deal is not None:
+        deal_ids = [deal.pk]
+        if deal.lead_id:
+            lead_ids.add(deal.lead_id)
+    if lead is not None:
+        lead_ids.add(lead.pk)
+    apply(before.facts, current_facts(deal_ids=deal_ids, lead_ids=lead_ids))
+
+
+# Rebuilding from the records -----------------------------------------------------------------
+
+
+def _all_facts(tz: ZoneInfo, chunk: int = 20_000) -> Iterator[Facts]:
+    from voronka.sales.models import Deal, Lead, StageHistory
+
+    last = 0
+    while True:
+        deals = list(
+            Deal.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values(
+                "pk", "created_at", "closed_at", "status", "owner_id", "pipeline_id",
+                "source_id", "amount", "exchange_rate", "expected_close_date",
+                "lead__created_at",
+            )[:chunk]
+        )  # fmt: skip
+        if not deals:
+            break
+        last = deals[-1]["pk"]
+        entries: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+        for deal_id, stage_id, moved_at in (
+            StageHistory.objects.filter(deal_id__gte=deals[0]["pk"], deal_id__lte=last)
+            .order_by("deal_id", "moved_at", "pk")
+            .values_list("deal_id", "to_stage_id", "moved_at")
+        ):
+            entries[deal_id].append((stage_id, moved_at))
+        part: Facts = {}
+        for d in deals:
+            row = DealRow(
+                d["created_at"], d["closed_at"], d["status"], d["owner_id"], d["pipeline_id"],
+                d["source_id"], (d["amount"] * d["exchange_rate"]).quantize(CENT),
+                d["expected_close_date"], d["lead__created_at"],
+            )  # fmt: skip
+            _merge(part, deal_facts(row, entries.get(d["pk"], ()), tz))
+        yield part
+    alive_deals = Deal.objects.filter(lead_id__isnull=False)
+    with_deal = set(alive_deals.values_list("lead_id", flat=True).distinct())
+    with_won = set(alive_deals.filter(status="won").values_list("lead_id", flat=True).distinct())
+    last = 0
+    while True:
+        leads = list(
+            Lead.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "created_at", "owner_id", "source_id")[:chunk]
+        )
+        if not leads:
+            break
+        last = leads[-1][0]
+        part = {}
+        for pk, created_at, owner_id, source_id in leads:
+            lead = LeadRow(created_at, owner_id, source_id, pk in with_deal, pk in with_won)
+            _merge(part, lead_facts(lead, tz))
+        yield part
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute every KPI rollup from the records; returns the number of rows written."""
+    tz = organisation.current().tz
+    total: Facts = {}
+    for part in _all_facts(tz):
+        _merge(total, part)
+    for model, _names in _ROLLUPS.values():
+        model.objects.all().delete()
+    batches: dict[Any, list[Any]] = defaultdict(list)
+    for key, values in total.items():
+        model, where = _key_fields(key)
+        batches[model].append(model(**where, **values))
+    written = 0
+    for model, rows in batches.items():
+        model.objects.bulk_create(rows, batch_size=2000)
+        written += len(rows)
+    return written

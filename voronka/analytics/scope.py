@@ -1,0 +1,111 @@
+"""Who asks and what they filtered by: the rows a KPI may read.
+
+A KPI counts only the records its reader may see (the same visibility rule as
+every list), narrowed by the report's filters. The same filter is written for the
+records themselves and for the rollups, whose rows carry the same owner,
+pipeline and source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from voronka.core.visibility import Family, owner_q
+
+FILTER_NAMES = ("team", "manager", "pipeline", "source", "product")
+
+
+@dataclass(frozen=True)
+class Filters:
+    team: int | None = None
+    manager: int | None = None
+    pipeline: int | None = None
+    source: int | None = None
+    product: int | None = None
+
+    def as_json(self) -> dict[str, int | None]:
+        return asdict(self)
+
+    def replace(self, **changes: Any) -> Filters:
+        return Filters(**{**asdict(self), **changes})
+
+
+@dataclass(frozen=True)
+class Scope:
+    actor: Any
+    filters: Filters
+
+    def deals(self, *, prefix: str = "") -> Q:
+        """Visible, filtered deals; ``prefix`` reaches deals through a relation."""
+        f = self.filters
+        q = owner_q(self.actor, Family.DEALS, owner_field=f"{prefix}owner")
+        q &= Q(**{f"{prefix}deleted_at__isnull": True})
+        q &= self.owners(prefix)
+        if f.pipeline:
+            q &= Q(**{f"{prefix}pipeline_id": f.pipeline})
+        if f.source:
+            q &= Q(**{f"{prefix}source_id": f.source})
+        if f.product:
+            # A subquery, so a deal with two lines of the product is still one deal.
+            from voronka.sales.models import DealLine
+
+            with_product = DealLine.objects.filter(product_id=f.product).values("deal_id")
+            q &= Q(**{f"{prefix}pk__in": with_product})
+        return q
+
+    def leads(self) -> Q:
+        f = self.filters
+        q = owner_q(self.actor, Family.LEADS) & Q(deleted_at__isnull=True) & self.owners("")
+        if f.source:
+            q &= Q(source_id=f.source)
+        if f.product:
+            from voronka.sales.models import DealLine
+
+            with_product = DealLine.objects.filter(
+                product_id=f.product, deal__deleted_at__isnull=True
+            ).values("deal__lead_id")
+            q &= Q(pk__in=with_product)
+        return q
+
+    def deal_rollup(self) -> Q:
+        """The same as :meth:`deals` for a rollup keyed by owner, pipeline and source."""
+        f = self.filters
+        q = owner_q(self.actor, Family.DEALS) & self.owners("")
+        if f.pipeline:
+            q &= Q(pipeline_id=f.pipeline)
+        if f.source:
+            q &= Q(source_id=f.source)
+        return q
+
+    def lead_rollup(self) -> Q:
+        f = self.filters
+        q = owner_q(self.actor, Family.LEADS) & self.owners("")
+        if f.source:
+            q &= Q(source_id=f.source)
+        return q
+
+    def people(self, field: str) -> Q:
+        """Rows of tasks or activities whose person (``field``: assignee, author) may be shown."""
+        f = self.filters
+        q = owner_q(self.actor, Family.DEALS, owner_field=field)
+        if f.manager:
+            q &= Q(**{f"{field}_id": f.manager})
+        if f.team:
+            q &= Q(**{f"{field}__team_id": f.team})
+        return q
+
+    def owners(self, prefix: str = "") -> Q:
+        f = self.filters
+        q = Q()
+        if f.manager:
+            q &= Q(**{f"{prefix}owner_id": f.manager})
+        if f.team:
+            q &= Q(**{f"{prefix}owner__team_id": f.team})
+        return q
+
+    @property
+    def uses_product(self) -> bool:
+        return self.filters.product is not None
