@@ -38,6 +38,10 @@ class Purchases:
 
 def purchases_by_client(ctx: Ctx) -> dict[str, Purchases]:
     """Every visible client's won deals up to the end of the period, by local day."""
+    return ctx.remember("purchases", lambda: _purchases(ctx))  # type: ignore[no-any-return]
+
+
+def _purchases(ctx: Ctx) -> dict[str, Purchases]:
     from voronka.sales.models import Deal
 
     end = ctx.bounds[1]

@@ -31,6 +31,17 @@ class Ctx:
     now: datetime = field(default_factory=timezone.now)
     # Read the records themselves instead of the rollups (tests compare both).
     direct: bool = False
+    # Sums already read for this report: several KPIs share them (won revenue, average check).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def knows(self, key: Any) -> bool:
+        return (key, self.by, self.period, self.scope) in self.memo
+
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        full = (key, self.by, self.period, self.scope)
+        if full not in self.memo:
+            self.memo[full] = compute()
+        return self.memo[full]
 
     @property
     def tz(self) -> Any:

@@ -56,6 +56,16 @@ def deal_sums(
     ctx: Ctx, event: str, *, medians: bool = False
 ) -> tuple[DealSums, dict[str | None, DealSums] | None]:
     """Deals of ``event`` (created, won, lost) in the period: the total and, with ``by``, groups."""
+    if not medians and ctx.knows(("deal_sums", event, True)):
+        medians = True  # already read, with medians
+    return ctx.remember(  # type: ignore[no-any-return]
+        ("deal_sums", event, medians), lambda: _deal_sums(ctx, event, medians=medians)
+    )
+
+
+def _deal_sums(
+    ctx: Ctx, event: str, *, medians: bool
+) -> tuple[DealSums, dict[str | None, DealSums] | None]:
     if ctx.rollups_serve(ROLLUP_GROUPS):
         total, groups = _from_rollup(ctx, event)
         if medians:

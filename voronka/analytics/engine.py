@@ -148,10 +148,11 @@ def compute(
     scope = Scope(actor, filters)
     report = Report(period, by, filters)
     now = now or timezone.now()
+    memo: dict[Any, Any] = {}
     for kpi_id in ids:
         kpi = KPIS[kpi_id]
         grouped = by is not None and by in kpi.groupings
-        ctx = Ctx(scope, period, by if grouped else None, now=now, direct=direct)
+        ctx = Ctx(scope, period, by if grouped else None, now=now, direct=direct, memo=memo)
         outcome = kpi.fn(ctx)
         if by is not None and not grouped:
             outcome = Result(outcome.total, [])

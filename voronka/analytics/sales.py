@@ -49,6 +49,10 @@ LEAD_GROUPS = LEAD_ROLLUP_GROUPS | {"product"}
 
 def lead_sums(ctx: Ctx) -> tuple[LeadSums, dict[str | None, LeadSums] | None]:
     """Leads created in the period and how many have a deal, a won deal (as of now)."""
+    return ctx.remember("lead_sums", lambda: _lead_sums(ctx))  # type: ignore[no-any-return]
+
+
+def _lead_sums(ctx: Ctx) -> tuple[LeadSums, dict[str | None, LeadSums] | None]:
     total = LeadSums()
     groups: dict[str | None, LeadSums] = defaultdict(LeadSums)
     if ctx.rollups_serve(LEAD_ROLLUP_GROUPS):
@@ -309,6 +313,10 @@ class PipelineSums:
 
 def pipeline_sums(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSums] | None]:
     """Open deals at the as-of moment: count, amount and probability-weighted amount."""
+    return ctx.remember("pipeline_sums", lambda: _pipeline_sums(ctx))  # type: ignore[no-any-return]
+
+
+def _pipeline_sums(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSums] | None]:
     total = PipelineSums()
     groups: dict[str | None, PipelineSums] = defaultdict(PipelineSums)
     f = ctx.scope.filters
