@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -124,32 +124,31 @@ def active_clients(ctx: Ctx) -> Result:
 
 
 def lifecycle_stage_counts(ctx: Ctx) -> Result:
-    """Client life cycle: visible companies and contacts (without a company) by stage now;
-    a client with no purchase and no interaction in 365 days counts as churned."""
+    """Client life cycle now: visible companies and contacts (without a company) by stage; a
+    customer with no interaction (activity logged, deal created or moved, purchase) in the last
+    365 days counts as churned. Stages are not historised, so this is always as of now."""
     from voronka.clients.models import Company, Contact
     from voronka.core.visibility import Family, owner_q
+    from voronka.sales.models import Deal
 
-    until = ctx.as_of
-    recent = _touched_clients(ctx, until - timedelta(days=CHURN_DAYS), until)
-    bought = {
-        k
-        for k, p in purchases_by_client(ctx).items()
-        if (ctx.as_of_date - p.last).days <= CHURN_DAYS
-    }
+    cutoff = ctx.now - timedelta(days=CHURN_DAYS)
     counts: dict[str, int] = defaultdict(int)
-    visible = owner_q(ctx.scope.actor, Family.CLIENTS)
-    owners = ctx.scope.owners()
-    for prefix, qs in (
-        ("company", Company.objects.filter(visible, owners, created_at__lt=until)),
-        (
-            "contact",
-            Contact.objects.filter(visible, owners, company__isnull=True, created_at__lt=until),
-        ),
+    visible = owner_q(ctx.scope.actor, Family.CLIENTS) & ctx.scope.owners()
+    buyers = ("customer", "repeat_customer")
+    for link, qs in (
+        ("company", Company.objects.filter(visible)),
+        ("contact", Contact.objects.filter(visible, company__isnull=True)),
     ):
-        for pk, stage in qs.values_list("pk", "lifecycle_stage"):
-            key = f"{prefix}:{pk}"
-            if stage in ("customer", "repeat_customer") and key not in recent and key not in bought:
-                stage = "churned"
-            counts[stage] += 1
-    total = sum(counts.values())
-    return Result(Value(total, extra={"stages": dict(sorted(counts.items()))}))
+        for row in qs.order_by().values("lifecycle_stage").annotate(n=Count("pk")):
+            counts[row["lifecycle_stage"]] += row["n"]
+        recent_deal = Deal.objects.filter(**{link: OuterRef("pk")}).filter(
+            Q(created_at__gte=cutoff) | Q(stage_entered_at__gte=cutoff)
+        )
+        quiet = qs.filter(lifecycle_stage__in=buyers).exclude(
+            Q(last_contact_at__gte=cutoff) | Exists(recent_deal)
+        )
+        for row in quiet.order_by().values("lifecycle_stage").annotate(n=Count("pk")):
+            counts[row["lifecycle_stage"]] -= row["n"]
+            counts["churned"] += row["n"]
+    stages = {k: n for k, n in sorted(counts.items()) if n}
+    return Result(Value(sum(stages.values()), extra={"stages": stages}))
