@@ -8,6 +8,7 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from voronka.analytics import sql
+        from voronka.analytics import plans, sql
 
         sql.register()
+        plans.register()

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from voronka.analytics.views import plans
+
+urlpatterns = [
+    path("", plans.plan_grid, name="plans"),
+]
