@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from voronka.analytics import values as v
 from voronka.analytics.context import Ctx, fold_key, record_group
@@ -25,7 +25,7 @@ from voronka.analytics.values import Result, Value
 
 ACTIVE_WINDOW_DAYS = 90
 CHURN_DAYS = 365
-NO_PURCHASES = _("no client has bought anything up to the end of the period")
+NO_PURCHASES = gettext_lazy("no client has bought anything up to the end of the period")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from voronka.analytics.context import Ctx, fold_key, owner_field, record_group
 from voronka.analytics.facts import _us
 from voronka.analytics.models import DealDayTotal
 from voronka.analytics.sql import Median, Seconds
+from voronka.core.money import cents
 
 CENT = Decimal("0.01")
 US_PER_DAY = 86_400 * 1_000_000
@@ -185,7 +186,7 @@ def _from_deals(
 
 
 def _one_deal(row: dict[str, Any], event: str, tz: Any) -> DealSums:
-    amount = (row["amount"] * row["exchange_rate"]).quantize(CENT)
+    amount = cents(row["amount"] * row["exchange_rate"])
     sums = DealSums(count=1, amount=amount)
     if event == DealDayTotal.Event.CREATED:
         return sums

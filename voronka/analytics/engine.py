@@ -25,6 +25,7 @@ DEAL_GROUPS = frozenset(GROUPINGS)
 LEAD_GROUPS = frozenset({"manager", "team", "source", "product", "day", "week", "month", "quarter"})
 POINT_GROUPS = frozenset({"manager", "team", "source", "product", "pipeline", "stage", "client"})
 PEOPLE_GROUPS = frozenset({"manager", "team", "day", "week", "month", "quarter"})
+OWNER_GROUPS = frozenset({"manager", "team"})
 NO_GROUPS: frozenset[str] = frozenset()
 
 
@@ -79,7 +80,7 @@ KPIS: dict[str, Kpi] = {
         Kpi("repeat_purchase_rate", _("Repeat purchases"), "ratio", clients.repeat_purchase_rate),
         Kpi("lifecycle_stage_counts", _("Clients by life-cycle stage"), "table",
             clients.lifecycle_stage_counts),
-        Kpi("tasks_overdue", _("Overdue tasks"), "count", work.tasks_overdue, PEOPLE_GROUPS,
+        Kpi("tasks_overdue", _("Overdue tasks"), "count", work.tasks_overdue, OWNER_GROUPS,
             "tasks_overdue"),
         Kpi("tasks_on_time_rate", _("Tasks done on time"), "ratio", work.tasks_on_time_rate,
             PEOPLE_GROUPS, "tasks_done"),

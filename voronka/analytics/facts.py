@@ -22,6 +22,7 @@ from django.db.models import F
 
 from voronka.analytics.models import DealDayTotal, FunnelDayTotal, LeadDayTotal
 from voronka.core import organisation
+from voronka.core.money import cents
 
 CENT = Decimal("0.01")
 
@@ -123,7 +124,7 @@ def _deal_row(deal_id: int) -> tuple[DealRow, list[tuple[int, datetime]]] | None
         owner_id=deal.owner_id,
         pipeline_id=deal.pipeline_id,
         source_id=deal.source_id,
-        amount=(deal.amount * deal.exchange_rate).quantize(CENT),
+        amount=cents(deal.amount * deal.exchange_rate),
         expected_close_date=deal.expected_close_date,
         lead_created_at=deal.lead.created_at if deal.lead is not None else None,
     )
@@ -274,7 +275,7 @@ def _all_facts(tz: ZoneInfo, chunk: int = 20_000) -> Iterator[Facts]:
         for d in deals:
             row = DealRow(
                 d["created_at"], d["closed_at"], d["status"], d["owner_id"], d["pipeline_id"],
-                d["source_id"], (d["amount"] * d["exchange_rate"]).quantize(CENT),
+                d["source_id"], cents(d["amount"] * d["exchange_rate"]),
                 d["expected_close_date"], d["lead__created_at"],
             )  # fmt: skip
             _merge(part, deal_facts(row, entries.get(d["pk"], ()), tz))

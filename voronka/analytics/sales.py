@@ -12,9 +12,20 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models import Value as Const
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from voronka.analytics import values as v
 from voronka.analytics.context import Ctx, fold_key, owner_field, record_group
@@ -24,8 +35,8 @@ from voronka.analytics.models import FunnelDayTotal, LeadDayTotal
 from voronka.analytics.scope import Scope
 from voronka.analytics.values import Result, Value
 
-NO_DEALS_CLOSED = _("no deals closed in the period")
-NO_DEALS_WON = _("no deals won in the period")
+NO_DEALS_CLOSED = gettext_lazy("no deals closed in the period")
+NO_DEALS_WON = gettext_lazy("no deals won in the period")
 
 
 # Leads ---------------------------------------------------------------------------------------
@@ -90,7 +101,8 @@ def leads_of_period(ctx: Ctx) -> Any:
     if ctx.by is None:
         return qs.annotate(g=Const(None, output_field=IntegerField()))
     if ctx.by == "product":
-        return qs.annotate(g=F("deals__lines__product_id"))
+        alive = FilteredRelation("deals", condition=Q(deals__deleted_at__isnull=True))
+        return qs.annotate(alive_deals=alive).annotate(g=F("alive_deals__lines__product_id"))
     return qs.annotate(g=record_group(ctx.by, when="created_at", tz=ctx.tz))
 
 
@@ -330,11 +342,15 @@ def _pipeline_sums(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSum
             rows = rows.filter(stage__pipeline_id=f.pipeline)
         field = {"stage": "stage_id", "pipeline": "stage__pipeline_id"}.get(ctx.by or "")
         field = field or (owner_field(ctx.by) if ctx.by else None) or "stage_id"
-        weighted = Sum(F("amount") * F("stage__probability") / 100)
+        # Percent points summed in SQL and divided here: SQLite divides integers as integers.
+        weighted = Sum(F("amount") * F("stage__probability"))
         for row in (
-            rows.order_by().values(field).annotate(n=Sum("count"), a=Sum("amount"), w=weighted)
+            rows.exclude(count=0)
+            .order_by()
+            .values(field)
+            .annotate(n=Sum("count"), a=Sum("amount"), w=weighted)
         ):
-            part = PipelineSums(row["n"] or 0, row["a"] or Decimal("0"), row["w"] or Decimal("0"))
+            part = _pipeline_part(row)
             total.add(part)
             groups[fold_key(ctx.by, row[field])].add(part)
         return total, (dict(groups) if ctx.by else None)
@@ -342,19 +358,23 @@ def _pipeline_sums(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSum
     sums = {
         "n": Count("pk", distinct=True),
         "a": Sum(amount_base()),
-        "w": Sum(amount_base() * F("prob") / 100),
+        "w": Sum(amount_base() * F("prob")),
     }
-    found = qs.aggregate(**sums)
-    total = PipelineSums(found["n"] or 0, found["a"] or Decimal("0"), found["w"] or Decimal("0"))
+    total = _pipeline_part(qs.aggregate(**sums))
     if ctx.by is None:
         return total, None
     expr = F("stage_then") if ctx.by == "stage" else record_group(ctx.by)
     if ctx.by in ("day", "week", "month", "quarter"):
         return total, None  # a point in time has no time groups
     for row in qs.annotate(g=expr).values("g").annotate(**sums):
-        part = PipelineSums(row["n"] or 0, row["a"] or Decimal("0"), row["w"] or Decimal("0"))
-        groups[fold_key(ctx.by, row["g"])].add(part)
+        groups[fold_key(ctx.by, row["g"])].add(_pipeline_part(row))
     return total, dict(groups)
+
+
+def _pipeline_part(row: dict[str, Any]) -> PipelineSums:
+    """Count, amount and Σ amount × probability (in percent points) → sums in money."""
+    weighted = Decimal(str(row["w"] or 0)) / 100
+    return PipelineSums(row["n"] or 0, row["a"] or Decimal("0"), weighted)
 
 
 def open_deals(ctx: Ctx) -> Result:
@@ -488,9 +508,7 @@ def funnel(ctx: Ctx) -> Result:
             }
         )
     lost_count = sum(sums.get(s.pk, StageSums()).reached for s in lost)
-    if not created:
-        return Result(
-            Value(None, reason=_("no deals created in the period"), extra={"stages": rows})
-        )
     extra = {"pipeline": pipeline_id, "stages": rows, "lost": lost_count}
+    if not created:
+        return Result(Value(None, reason=_("no deals created in the period"), extra=extra))
     return Result(Value(created, extra=extra))

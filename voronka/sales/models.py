@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from voronka.core.models import DomainModel
+from voronka.core.money import cents
 
 MONEY_DIGITS = 16
 # Field validators name the field in the error; the check constraints only guard the data.
@@ -357,9 +358,7 @@ class Deal(DomainModel):
                 fields=["stage", "-stage_entered_at", "-id"], name="deal_stage_entered_idx"
             ),
             # Overdue deals: open ones whose expected close date has passed.
-            models.Index(
-                fields=["status", "expected_close_date"], name="deal_status_expected_idx"
-            ),
+            models.Index(fields=["status", "expected_close_date"], name="deal_status_expected_idx"),
             # "My open deals, newest first" without sorting all of a manager's deals.
             models.Index(
                 fields=["owner", "status", "-created_at", "-id"], name="deal_owner_status_idx"
@@ -382,7 +381,7 @@ class Deal(DomainModel):
 
     @property
     def amount_base(self) -> Decimal:
-        return (self.amount * self.exchange_rate).quantize(Decimal("0.01"))
+        return cents(self.amount * self.exchange_rate)
 
 
 class DealLine(models.Model):

@@ -19,6 +19,7 @@ from django.db.models.functions import Round, TruncDate
 from django.utils import timezone
 
 from voronka.core import organisation
+from voronka.core.money import cents
 from voronka.sales.models import ClosedDayTotal, Deal, StageTotal
 
 CENT = Decimal("0.01")
@@ -42,7 +43,7 @@ def board_state(deal: Deal) -> BoardState | None:
         if deal.closed_at is None:
             return None
         day = timezone.localtime(deal.closed_at, organisation.current().tz).date()
-    amount = (deal.amount * deal.exchange_rate).quantize(CENT)
+    amount = cents(deal.amount * deal.exchange_rate)
     return BoardState(deal.stage_id, deal.owner_id, amount, day)
 
 
@@ -87,7 +88,7 @@ def rebuild_board_totals() -> int:
     StageTotal.objects.bulk_create(
         [
             StageTotal(stage_id=r["stage_id"], owner_id=r["owner_id"], count=r["n"],
-                       amount=(r["total"] or Decimal("0")).quantize(CENT))
+                       amount=cents(r["total"] or Decimal("0")))
             for r in open_rows
         ],
         batch_size=1000,
@@ -103,7 +104,7 @@ def rebuild_board_totals() -> int:
     ClosedDayTotal.objects.bulk_create(
         [
             ClosedDayTotal(stage_id=r["stage_id"], owner_id=r["owner_id"], day=r["day"],
-                           count=r["n"], amount=(r["total"] or Decimal("0")).quantize(CENT))
+                           count=r["n"], amount=cents(r["total"] or Decimal("0")))
             for r in closed_rows
         ],
         batch_size=1000,
