@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from voronka.accounts.api import router as accounts_router
 from voronka.activities.api import router as activities_router
+from voronka.analytics.api import router as analytics_router
 from voronka.clients.api import router as clients_router
 from voronka.core.api import SessionAuth, TokenAuth, install_error_handlers
 from voronka.sales.api import router as sales_router
@@ -17,8 +18,10 @@ api = NinjaAPI(
     title="Voronka API",
     version="1.0.0",
     description=(
-        "Clients, leads, deals and the sales catalogue of Voronka. Authenticate with a "
-        "personal API token: `Authorization: Bearer vrk_…`."
+        "Clients, leads, deals, the sales catalogue and the sales KPIs of Voronka "
+        "(`GET /api/v1/kpis`: won revenue, win rate, funnel … for a period, grouped by "
+        "manager, team, month …). Authenticate with a personal API token: "
+        "`Authorization: Bearer vrk_…`."
     ),
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
@@ -29,3 +32,4 @@ api.add_router("", accounts_router)
 api.add_router("", clients_router)
 api.add_router("", sales_router)
 api.add_router("", activities_router)
+api.add_router("", analytics_router)

@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
 
 def _django() -> None:
@@ -135,6 +137,204 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- voronka kpi ---------------------------------------------------------------------------------
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    """Print a KPI report: a readable table, or with ``--json`` exactly what the API answers."""
+    _django()
+    import json
+
+    from django.conf import settings
+    from django.core.management.base import CommandError
+    from django.utils import translation
+    from ninja.responses import NinjaJSONEncoder
+
+    from voronka.analytics import engine
+    from voronka.analytics.api import (
+        BadInput,
+        check_filters,
+        check_grouping,
+        check_period,
+        parse_ids,
+    )
+
+    # Refusals read like every other error of the command: in English, naming the option.
+    with translation.override("en"):
+        try:
+            start = _date_option("--from", args.date_from)
+            end = _date_option("--to", args.date_to)
+            user = _kpi_actor(args.as_user)
+            ids = parse_ids([args.ids] if args.ids is not None else None)
+            period = check_period(start, end)
+            by = check_grouping(args.by)
+            filters = check_filters(
+                user,
+                {
+                    "team": _id_option("--team", args.team),
+                    "manager": _manager_option(args.manager),
+                    "pipeline": _id_option("--pipeline", args.pipeline),
+                    "source": _id_option("--source", args.source),
+                    "product": _id_option("--product", args.product),
+                },
+            )
+        except BadInput as error:
+            raise CommandError(f"--{error.field}: {error.message}") from error
+    language = args.lang or getattr(user, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        report = engine.compute(actor=user, ids=ids, period=period, by=by, filters=filters)
+        if args.json:
+            print(json.dumps(report.as_json(), cls=NinjaJSONEncoder, ensure_ascii=False, indent=2))
+        else:
+            print("\n".join(_kpi_table(report)))
+    return 0
+
+
+def _date_option(option: str, value: str | None) -> date:
+    from django.core.management.base import CommandError
+
+    if not value:
+        raise CommandError(f"{option}: required, a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _id_option(option: str, value: str | None) -> int | None:
+    from django.core.management.base import CommandError
+
+    if value is None:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 2**63 - 1:
+        raise CommandError(f"{option}: not an id: {value!r}")
+    return int(value)
+
+
+def _kpi_actor(username: str | None) -> Any:
+    """Whom the report is for: ``--as`` a user, or else the head of sales, who sees everything."""
+    from django.core.management.base import CommandError
+    from django.db.models import Case, IntegerField, Q, When
+
+    from voronka.accounts.models import Role, User
+
+    active = User.objects.filter(is_active=True)
+    if username is not None:
+        user = active.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"--as: no active user named {username!r}")
+        return user
+    # Any of these sees every record; a head of sales first, as the report is theirs.
+    rank = Case(
+        When(role=Role.HEAD_OF_SALES, then=0), When(role=Role.ADMIN, then=1), default=2,
+        output_field=IntegerField(),
+    )  # fmt: skip
+    everyone = Q(role__in=[Role.HEAD_OF_SALES, Role.ADMIN]) | Q(is_superuser=True)
+    head = active.filter(everyone).order_by(rank, "pk").first()
+    if head is None:
+        raise CommandError("--as: there is no head of sales or administrator yet; name a user")
+    return head
+
+
+def _manager_option(value: str | None) -> int | None:
+    """A manager by id or by username."""
+    from django.core.management.base import CommandError
+
+    from voronka.accounts.models import User
+
+    if value is None:
+        return None
+    if value.isdigit():
+        return _id_option("--manager", value)
+    pk = User.objects.filter(username=value).values_list("pk", flat=True).first()
+    if pk is None:
+        raise CommandError(f"--manager: no user named {value!r}")
+    return pk
+
+
+def _kpi_table(report: Any) -> list[str]:
+    from voronka.analytics import engine
+
+    rows: list[tuple[str, str]] = []
+    for kpi_id, found in report.results.items():
+        kpi = engine.KPIS[kpi_id]
+        rows.append((str(kpi.label), _kpi_value(kpi.unit, found.total)))
+        rows += [("  " + label, text) for label, text in _kpi_details(found.total)]
+        for group in found.groups or ():
+            rows.append(("  " + group.label, _kpi_value(kpi.unit, group.value)))
+    width = max((len(label) for label, _text in rows), default=0)
+    return [f"{label.ljust(width)}  {text}".rstrip() for label, text in rows]
+
+
+def _kpi_value(unit: str, value: Any) -> str:
+    """One value as a person reads it, in the active language's number format."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from django.utils.formats import number_format
+    from django.utils.translation import gettext as _
+
+    def number(x: Any, places: int | None = None) -> str:
+        # number_format cuts extra decimals off; a report rounds them (0.1667 → 16.67 %).
+        if places is not None:
+            x = Decimal(str(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return number_format(x, places, use_l10n=True, force_grouping=True)
+
+    if value.value is None:
+        return f"— ({value.reason})" if value.reason else "—"
+    if unit == "money":
+        return number(value.value, 2)
+    if unit == "ratio":
+        text = number(Decimal(str(value.value)) * 100, 2) + "%"
+        if value.numerator is not None and value.denominator is not None:
+            text += f" ({number(value.numerator)} / {number(value.denominator)})"
+        return text
+    if unit == "days":
+        if value.median is None:
+            return _("%(mean)s d (n=%(count)s)") % {
+                "mean": number(value.mean, 1),
+                "count": value.count,
+            }
+        return _("%(mean)s d (median %(median)s d, n=%(count)s)") % {
+            "mean": number(value.mean, 1),
+            "median": number(value.median, 1),
+            "count": value.count,
+        }
+    return number(value.value)
+
+
+def _kpi_details(value: Any) -> list[tuple[str, str]]:
+    """The rows of a table KPI: a funnel's stages, clients per life-cycle stage."""
+    from django.utils.formats import number_format
+    from django.utils.translation import gettext as _
+
+    from voronka.analytics.values import Value
+    from voronka.clients.models import LifecycleStage
+
+    stages = value.extra.get("stages")
+    if isinstance(stages, dict):
+        names = dict(LifecycleStage.choices)
+        in_order = [name for name in names if name in stages] + [
+            name for name in stages if name not in names
+        ]
+        return [
+            (str(names.get(name, name)), number_format(stages[name], use_l10n=True))
+            for name in in_order
+        ]
+    if not isinstance(stages, list):
+        return []
+    rows = []
+    for stage in stages:
+        text = _("%(reached)s reached") % {"reached": stage["reached"]}
+        step = stage.get("conversion_to_next")
+        if step and step.get("value") is not None:
+            percent = _kpi_value("ratio", Value(step["value"]))
+            text += ", " + _("%(percent)s to the next stage") % {"percent": percent}
+        rows.append((str(stage["label"]), text))
+    if "lost" in value.extra:
+        rows.append((_("Lost"), str(value.extra["lost"])))
+    return rows
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voronka", description="Voronka CRM")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +373,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="migrate, load demo data, run server and worker")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "kpi",
+        help="print sales KPIs for a period (everything, or what --as may see)",
+        description="KPIs of a period, both days included. Ids: see GET /api/v1/kpis/catalogue.",
+    )
+    # Dates and ids are checked by the command itself, so that a mistake is one line naming
+    # the option (argparse would print its usage too).
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day, included")
+    p.add_argument("--ids", help="KPI ids, comma separated (default: all)")
+    p.add_argument("--by", help="group by manager, team, source, product, pipeline, stage, "
+                   "client, day, week, month or quarter")  # fmt: skip
+    p.add_argument("--team", metavar="ID")
+    p.add_argument("--manager", metavar="ID|USERNAME")
+    p.add_argument("--pipeline", metavar="ID")
+    p.add_argument("--source", metavar="ID")
+    p.add_argument("--product", metavar="ID")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help="only what this user may see")
+    p.add_argument("--lang", choices=["ru", "en"], help="language of the table (default: the "
+                   "user's, else the installation's)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    p.set_defaults(func=cmd_kpi)
 
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

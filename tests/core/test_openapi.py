@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.test import Client
 
 EXPECTED_PATHS = {
+    "/api/v1/kpis": {"get"},
+    "/api/v1/kpis/catalogue": {"get"},
     "/api/v1/me": {"get"},
     "/api/v1/tokens": {"get", "post"},
     "/api/v1/tokens/{token_id}": {"delete"},
