@@ -164,8 +164,9 @@ def test_my_day_is_the_first_item_of_the_menu_and_the_home_page_is_still_the_boa
 ):
     response = my_day(client, personas.alice)
     nav = response.context["main_nav"]
-    assert [(item["url"], item["active"]) for item in nav[:2]] == [
+    assert [(item["url"], item["active"]) for item in nav[:3]] == [
         ("/activities/my-day/", True),
+        ("/analytics/", False),
         ("/sales/board/", False),
     ]
     assert nav[-1]["url"] == "/activities/tasks/"

@@ -197,7 +197,7 @@ def test_an_invalid_cell_is_marked_and_nothing_is_saved(client, personas):
     }))  # fmt: skip
     assert answer.status_code == 422
     html = answer.content.decode()
-    assert "The target cannot be negative." in html
+    assert "План не может быть отрицательным." in html  # the default language is Russian
     assert 'id="plan-errors"' in html
     assert plans() == []
 

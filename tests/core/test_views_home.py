@@ -26,9 +26,18 @@ def test_the_home_page_starts_a_managers_day_with_my_day(personas, client):
     assert response["Location"] == reverse("activities:my-day")
 
 
-@pytest.mark.parametrize("persona", ["head", "admin", "support"])
-def test_the_home_page_sends_everyone_else_to_the_board(personas, client, persona):
+@pytest.mark.parametrize("persona", ["head", "admin"])
+def test_the_home_page_sends_the_head_of_sales_to_the_dashboard(personas, client, persona):
     client.force_login(getattr(personas, persona))
+
+    response = client.get(reverse("core:home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("analytics:dashboard")
+
+
+def test_the_home_page_sends_support_to_the_board(personas, client):
+    client.force_login(personas.support)
 
     response = client.get(reverse("core:home"))
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from voronka.accounts.services import MAX_REMINDER_MINUTES
-from voronka.activities.models import NotificationKind, Task
+from voronka.activities.models import Activity, NotificationKind, Task
 from voronka.core.forms import BootstrapFormMixin, assignable_owners, owner_filter_choices
 
 # The records a task may be about, in the order a page names them.
@@ -157,6 +157,44 @@ STATUS_FILTERS = [
 TASK_SORTS = {"due": ["due_at", "id"], "-due": ["-due_at", "-id"]}
 
 
+# Filters a report's drill-down sets; the list shows them as removable chips, not fields.
+TASK_DRILL_FILTERS = ("team", "completed_from", "completed_to", "overdue_on")
+
+
+def _day_bounds(first: Any, last: Any) -> tuple[datetime | None, datetime | None]:
+    """The moments local day ``first`` starts and the day after ``last`` starts."""
+    from voronka.analytics.periods import Period
+
+    start = Period(first, first).bounds()[0] if first else None
+    after = Period(last, last).bounds()[1] if last else None
+    return start, after
+
+
+def _check_range(form: forms.Form, first: str, last: str) -> None:
+    data = form.cleaned_data
+    if data.get(first) and data.get(last) and data[last] < data[first]:
+        form.add_error(last, _("The end of the range is before its start."))
+
+
+def _valid_data(form: forms.Form) -> dict[str, Any]:
+    """The cleaned values of the fields without errors: a bad filter is left out, not fatal."""
+    form.is_valid()
+    return {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+
+
+def hidden_errors(form: forms.Form) -> list[str]:
+    """Errors of the filters set by links, which have no field to show them beside."""
+    if not form.is_bound:
+        return []
+    form.is_valid()
+    return [
+        f"{form.fields[name].label}: {error}"
+        for name, errors in form.errors.items()
+        if name in form.fields and form.fields[name].widget.is_hidden
+        for error in errors
+    ]
+
+
 class TaskFilterForm(BootstrapFormMixin, forms.Form):
     """Filters of the task list; unset filters mean "any", an unset status means active."""
 
@@ -177,44 +215,129 @@ class TaskFilterForm(BootstrapFormMixin, forms.Form):
     lead = forms.IntegerField(required=False, widget=forms.HiddenInput)
     company = forms.IntegerField(required=False, widget=forms.HiddenInput)
     contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    team = forms.IntegerField(
+        label=_("Team"), required=False, min_value=1, widget=forms.HiddenInput
+    )
+    completed_from = forms.DateField(
+        label=_("Completed from"), required=False, widget=forms.HiddenInput
+    )
+    completed_to = forms.DateField(
+        label=_("Completed to"), required=False, widget=forms.HiddenInput
+    )
+    overdue_on = forms.DateField(label=_("Overdue on"), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["assignee"].queryset = owner_filter_choices(user)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_range(self, "due_from", "due_to")
+        _check_range(self, "completed_from", "completed_to")
+        return data
+
     def filters(self) -> tuple[dict[str, Any], str]:
         """Keyword arguments of ``queries.task_list`` and the sort key."""
-        if not self.is_bound or not self.is_valid():
+        if not self.is_bound:
             return {"active": True}, "due"
-        data = self.cleaned_data
-        status = data["status"] or "active"
-        tz = timezone.get_current_timezone()
-
-        def day_start(day: Any) -> datetime | None:
-            return timezone.make_aware(datetime.combine(day, time.min), tz) if day else None
-
+        data = _valid_data(self)
+        status = data.get("status") or "active"
+        due_from, due_to = _day_bounds(data.get("due_from"), data.get("due_to"))
+        completed_from, completed_to = _day_bounds(
+            data.get("completed_from"), data.get("completed_to")
+        )
+        overdue_at = None
+        end_of_day = _day_bounds(None, data.get("overdue_on"))[1]
+        if end_of_day is not None:
+            # Overdue as of the end of that day; for today, as of now.
+            overdue_at = min(end_of_day, timezone.now())
         filters: dict[str, Any] = {
-            "assignee_id": data["assignee"].pk if data["assignee"] else None,
+            "assignee_id": data["assignee"].pk if data.get("assignee") else None,
+            "team_id": data.get("team"),
             "status": status if status in Task.Status.values else "",
             "active": status == "active",
-            "priority": data["priority"],
-            "due_from": day_start(data["due_from"]),
+            "priority": data.get("priority") or "",
+            "due_from": due_from,
             # The "to" day is included: the range ends where the next day begins.
-            "due_to": day_start(data["due_to"] + timedelta(days=1)) if data["due_to"] else None,
-            "overdue": data["overdue"],
+            "due_to": due_to,
+            "overdue": bool(data.get("overdue")),
+            "overdue_at": overdue_at,
+            "completed_from": completed_from,
+            "completed_to": completed_to,
         }
         for name in LINKS:
-            filters[f"{name}_id"] = data[name]
-        return filters, data["sort"] or "due"
+            filters[f"{name}_id"] = data.get(name)
+        return filters, data.get("sort") or "due"
 
     def is_filtered(self) -> bool:
-        if not self.is_bound or not self.is_valid():
+        if not self.is_bound:
             return False
         return any(
-            value not in (None, "", False) for name, value in self.cleaned_data.items()
+            value not in (None, "", False) for name, value in _valid_data(self).items()
             if name != "sort"
         )  # fmt: skip
+
+    def drill_chips(self) -> list[dict[str, Any]]:
+        """The report filters in force, each with the query that removes it."""
+        if not self.is_bound or not any(self.data.get(name) for name in TASK_DRILL_FILTERS):
+            return []
+        from voronka.accounts.models import Team
+        from voronka.analytics.drill import filter_chips
+
+        def team_name(pk: int) -> str | None:
+            return Team.objects.filter(pk=pk).values_list("name", flat=True).first()
+
+        self.is_valid()
+        return filter_chips(self, TASK_DRILL_FILTERS, {"team": team_name})
+
+    def hidden_errors(self) -> list[str]:
+        return hidden_errors(self)
+
+
+class ActivityFilterForm(BootstrapFormMixin, forms.Form):
+    """Filters of a list of logged interactions: who, which team, which days, what kind."""
+
+    author: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Author"), queryset=None, required=False, empty_label=_("Everyone")
+    )
+    team = forms.IntegerField(
+        label=_("Team"), required=False, min_value=1, widget=forms.HiddenInput
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any")), *Activity.Kind.choices]
+    )
+    # "from" is a Python keyword: the field is declared under its query parameter's name.
+    to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {
+            "from": forms.DateField(label=_("From"), required=False, widget=DateInput()),
+            **self.fields,
+        }
+        fields: Any = self.fields
+        fields["author"].queryset = owner_filter_choices(user)
+        self.style_fields()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_range(self, "from", "to")
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments of ``queries.activity_list``; a bad filter is left out."""
+        if not self.is_bound:
+            return {}
+        data = _valid_data(self)
+        occurred_from, occurred_to = _day_bounds(data.get("from"), data.get("to"))
+        return {
+            "author_id": data["author"].pk if data.get("author") else None,
+            "team_id": data.get("team"),
+            "kind": data.get("kind") or "",
+            "occurred_from": occurred_from,
+            "occurred_to": occurred_to,
+        }
 
 
 class NotificationSettingsForm(BootstrapFormMixin, forms.Form):

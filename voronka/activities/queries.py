@@ -41,15 +41,19 @@ def activity_list(
     deal_id: int | None = None,
     lead_id: int | None = None,
     author_id: int | None = None,
+    team_id: int | None = None,
     kind: str = "",
     occurred_from: datetime | None = None,
     occurred_to: datetime | None = None,
 ) -> QuerySet[Activity]:
-    """Visible activities matching the filters, with what a list row shows."""
+    """Visible activities matching the filters, with what a list row shows.
+
+    ``team_id`` keeps activities logged by the team's members; ``occurred_to`` is exclusive.
+    """
     qs = activities_visible_to(user).select_related("author", "company", "contact", "deal", "lead")
     for field, value in (
         ("company_id", company_id), ("contact_id", contact_id), ("deal_id", deal_id),
-        ("lead_id", lead_id), ("author_id", author_id),
+        ("lead_id", lead_id), ("author_id", author_id), ("author__team_id", team_id),
     ):  # fmt: skip
         if value is not None:
             qs = qs.filter(**{field: value})
@@ -71,35 +75,56 @@ def task_list(
     user: Any,
     *,
     assignee_id: int | None = None,
+    team_id: int | None = None,
     status: str = "",
     active: bool = False,
     priority: str = "",
     due_from: datetime | None = None,
     due_to: datetime | None = None,
     overdue: bool = False,
+    overdue_at: datetime | None = None,
+    completed_from: datetime | None = None,
+    completed_to: datetime | None = None,
     company_id: int | None = None,
     contact_id: int | None = None,
     deal_id: int | None = None,
     lead_id: int | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Task]:
+    """Visible tasks matching the filters; ``*_to`` bounds are exclusive.
+
+    ``team_id`` keeps tasks assigned to the team's members. ``overdue`` keeps open tasks
+    past their deadline now; ``overdue_at`` those that were open and past their deadline at
+    that earlier moment (done later or still open; never the cancelled ones).
+    """
     qs = tasks_visible_to(user).select_related(
         "assignee", "author", "company", "contact", "deal", "lead"
     )
     if assignee_id:
         qs = qs.filter(assignee_id=assignee_id)
+    if team_id:
+        qs = qs.filter(assignee__team_id=team_id)
     if status:
         qs = qs.filter(status=status)
     if active or overdue:
         qs = qs.filter(status__in=ACTIVE)
     if overdue:
         qs = qs.filter(due_at__lt=now or timezone.now())
+    if overdue_at is not None:
+        open_then = Q(status__in=ACTIVE) | Q(completed_at__gte=overdue_at)
+        qs = qs.filter(open_then, due_at__lt=overdue_at, created_at__lt=overdue_at).exclude(
+            status=Task.Status.CANCELLED
+        )
     if priority:
         qs = qs.filter(priority=priority)
     if due_from:
         qs = qs.filter(due_at__gte=due_from)
     if due_to:
         qs = qs.filter(due_at__lt=due_to)
+    if completed_from:
+        qs = qs.filter(completed_at__gte=completed_from)
+    if completed_to:
+        qs = qs.filter(completed_at__lt=completed_to)
     for field, value in (
         ("company_id", company_id), ("contact_id", contact_id), ("deal_id", deal_id),
         ("lead_id", lead_id),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from voronka.core import organisation as org
+from voronka.core.visibility import sees_everything
 
 
 def organisation(request: HttpRequest) -> dict[str, object]:
@@ -19,7 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"main_nav": []}
-    items = [
+    items: list[tuple[str, str, str, tuple[str, ...]]] = [
         ("activities:my-day", "sun", _("My day"), ("/activities/my-day",)),
         ("sales:board", "kanban", _("Board"), ("/sales/board",)),
         ("sales:deal-list", "briefcase", _("Deals"), ("/sales/deals",)),
@@ -30,6 +31,15 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     ]
     if user.role == "support":
         items = [i for i in items if i[0] != "sales:lead-list"]
+    else:
+        # "=" marks an exact path: the plans under /analytics/plans/ are a page of their own.
+        # A manager is taken on to their own numbers by the dashboard itself.
+        dashboard = ("analytics:dashboard", "graph-up", _("Dashboard"), ("=/analytics/",
+                     "/analytics/me/"))  # fmt: skip
+        # First for the head of sales, whose start page it is; after My day for a manager.
+        items.insert(0 if sees_everything(user) else 1, dashboard)
+        if sees_everything(user):
+            items.append(("analytics:plans", "bullseye", _("Sales plan"), ("/analytics/plans",)))
     if user.is_superuser or user.role in ("admin", "head_of_sales"):
         items.append(("core:trash", "trash", _("Deleted"), ("/trash",)))
     path = request.path
@@ -42,7 +52,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
                 "url": reverse(name),
                 "icon": icon,
                 "label": label,
-                "active": any(path.startswith(p) for p in prefixes),
+                "active": any(
+                    path == p[1:] if p.startswith("=") else path.startswith(p) for p in prefixes
+                ),
             }
             for name, icon, label, prefixes in items
         ],

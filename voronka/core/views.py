@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from voronka.clients import queries as client_queries
 from voronka.clients import services as client_services
 from voronka.core.errors import NotAllowed
-from voronka.core.visibility import can_restore
+from voronka.core.visibility import can_restore, sees_everything
 from voronka.sales import queries as sales_queries
 from voronka.sales import services as sales_services
 
@@ -28,10 +28,13 @@ TRASH_LIMIT = 100  # per kind; the newest deletions first
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The start page: a manager's day starts with My day; everyone else sees the board
-    (until the head of sales' dashboard takes its place)."""
-    if getattr(request.user, "role", "") == "manager":
+    """The start page: the head of sales and the administrator start on the dashboard,
+    a manager's day starts with My day, a support agent sees the board."""
+    user = request.user
+    if getattr(user, "role", "") == "manager":
         return redirect("activities:my-day")
+    if sees_everything(user):  # type: ignore[arg-type]
+        return redirect("analytics:dashboard")
     return redirect("sales:board")
 
 

@@ -13,10 +13,17 @@ from django.utils.translation import pgettext_lazy
 
 from voronka.accounts.models import Team, User
 from voronka.activities.forms_timeline import no_contact_field
+from voronka.analytics.drill import filter_chips
 from voronka.clients.queries import companies_visible_to, contacts_visible_to
 from voronka.core.visibility import led_team_ids, sees_everything
-from voronka.sales.models import Deal, Lead, LeadSource, LostReason, Stage, StageKind
-from voronka.sales.queries import DEAL_SORTS, LEAD_SORTS, pipelines_visible_to, products_visible_to
+from voronka.sales.models import Deal, Lead, LeadSource, LostReason, Product, Stage, StageKind
+from voronka.sales.queries import (
+    DEAL_SORTS,
+    LEAD_SORTS,
+    pipelines_visible_to,
+    products_visible_to,
+    stages_visible_to,
+)
 
 CURRENCIES = [("RUB", "RUB ₽"), ("USD", "USD $"), ("EUR", "EUR €"), ("CNY", "CNY ¥")]
 # How many clients the client select offers before the person types a name.
@@ -276,10 +283,38 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+def _hidden_date(label: Any) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=forms.HiddenInput)
+
+
+def _hidden_id(label: Any) -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=False, min_value=1, widget=forms.HiddenInput)
+
+
+def _hidden_flag(label: Any) -> forms.BooleanField:
+    return forms.BooleanField(label=label, required=False, widget=forms.HiddenInput)
+
+
+def _check_range(form: forms.Form, first: str, last: str) -> None:
+    data = form.cleaned_data
+    if data.get(first) and data.get(last) and data[last] < data[first]:
+        form.add_error(last, _("The end of the range is before its start."))
+
+
+# Filters a report's drill-down sets; the list shows them as removable chips, not fields.
+DEAL_DRILL_FILTERS = (
+    "closed_from", "closed_to", "created_from", "created_to", "open_on", "overdue_on",
+    "product", "no_source", "reached_stage", "client", "company", "contact", "has_lead",
+    "closed_late",
+)  # fmt: skip
+
+
 class DealFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *Deal.Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *Deal.Status.choices, ("closed", _("Won or lost"))],
     )
     pipeline = forms.TypedChoiceField(label=_("Pipeline"), required=False, coerce=int)
     stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int)
@@ -292,6 +327,23 @@ class DealFilterForm(forms.Form):
     amount_max = forms.DecimalField(label=_("Amount to"), required=False, min_value=0)
     # Set by the board's "and N more" link of a won/lost column; not shown as a field.
     closed_since = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_from = _hidden_date(_("Closed from"))
+    closed_to = _hidden_date(_("Closed to"))
+    created_from = _hidden_date(_("Created from"))
+    created_to = _hidden_date(_("Created to"))
+    open_on = _hidden_date(_("Open on"))
+    overdue_on = _hidden_date(_("Overdue on"))
+    product = _hidden_id(_("Product"))
+    no_source = _hidden_flag(_("No source"))
+    reached_stage = _hidden_id(_("Reached the stage"))
+    client = forms.RegexField(
+        label=_("Client"), required=False, regex=r"^(company|contact):[0-9]+$",
+        widget=forms.HiddenInput,
+    )  # fmt: skip
+    company = _hidden_id(_("Company"))
+    contact = _hidden_id(_("Contact"))
+    has_lead = _hidden_flag(_("Came from a lead"))
+    closed_late = _hidden_flag(_("Closed after the expected date"))
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -307,6 +359,7 @@ class DealFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         pipelines = list(pipelines_visible_to(user).prefetch_related("stages"))
         _fields(self)["pipeline"].choices = [("", _("All pipelines"))] + [
             (p.pk, p.name) for p in pipelines
@@ -327,6 +380,12 @@ class DealFilterForm(forms.Form):
         style(self)
         _fields(self)["overdue"].widget.attrs["class"] = "form-check-input"
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_range(self, "closed_from", "closed_to")
+        _check_range(self, "created_from", "created_to")
+        return data
+
     def filters(self) -> tuple[dict[str, Any], str]:
         """Keyword arguments of ``deal_list`` and the sort key; bad input is ignored."""
         self.is_valid()
@@ -345,8 +404,63 @@ class DealFilterForm(forms.Form):
             "amount_max": data.get("amount_max"),
             "closed_since": data.get("closed_since"),
             "no_contact_days": data.get("no_contact"),
+            "closed_from": data.get("closed_from"),
+            "closed_to": data.get("closed_to"),
+            "created_from": data.get("created_from"),
+            "created_to": data.get("created_to"),
+            "open_on": data.get("open_on"),
+            "overdue_on": data.get("overdue_on"),
+            "product_id": data.get("product"),
+            "no_source": bool(data.get("no_source")),
+            "reached_stage_id": data.get("reached_stage"),
+            "client": data.get("client") or "",
+            "company_id": data.get("company"),
+            "contact_id": data.get("contact"),
+            "has_lead": bool(data.get("has_lead")),
+            "closed_late": bool(data.get("closed_late")),
         }
         return kwargs, sort if sort in DEAL_SORTS else "-created"
+
+    def drill_chips(self) -> list[dict[str, Any]]:
+        """The report filters in force, each with the query that removes it."""
+        if not self.is_bound or not any(self.data.get(name) for name in DEAL_DRILL_FILTERS):
+            return []
+        self.is_valid()
+        user = self.user
+
+        def client_name(value: str) -> Any:
+            obj = resolve_client(user, value)
+            return client_label(obj) if obj is not None else None
+
+        describe = {
+            "product": lambda pk: _name_of(products_visible_to(user), pk),
+            "reached_stage": lambda pk: _name_of(stages_visible_to(user), pk),
+            "client": client_name,
+            "company": lambda pk: _name_of(companies_visible_to(user), pk),
+            "contact": lambda pk: client_name(f"contact:{pk}"),
+        }
+        return filter_chips(self, DEAL_DRILL_FILTERS, describe)
+
+    def hidden_errors(self) -> list[str]:
+        """Errors of the filters set by links, which have no field to show them beside."""
+        return _hidden_errors(self)
+
+
+def _name_of(qs: QuerySet[Any], pk: int) -> str | None:
+    obj = qs.filter(pk=pk).first()
+    return str(obj) if obj is not None else None
+
+
+def _hidden_errors(form: forms.Form) -> list[str]:
+    if not form.is_bound:
+        return []
+    form.is_valid()
+    return [
+        f"{form.fields[name].label}: {error}"
+        for name, errors in form.errors.items()
+        if name in form.fields and form.fields[name].widget.is_hidden
+        for error in errors
+    ]
 
 
 # --- Leads ------------------------------------------------------------------------------
@@ -437,13 +551,25 @@ class LeadRejectForm(forms.Form):
         style(self)
 
 
+LEAD_DRILL_FILTERS = (
+    "created_from", "created_to", "no_source", "product", "with_deal", "with_won_deal",
+)  # fmt: skip
+
+
 class LeadFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Lead.Status.choices]
     )
     owner = forms.TypedChoiceField(label=_("Manager"), required=False, coerce=int)
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int)
     source = forms.TypedChoiceField(label=_("Source"), required=False, coerce=int)
+    created_from = _hidden_date(_("Received from"))
+    created_to = _hidden_date(_("Received to"))
+    no_source = _hidden_flag(_("No source"))
+    product = _hidden_id(_("Product"))
+    with_deal = _hidden_flag(_("Became a deal"))
+    with_won_deal = _hidden_flag(_("Has a deal won"))
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -460,10 +586,18 @@ class LeadFilterForm(forms.Form):
         _fields(self)["owner"].choices = [("", _("All managers"))] + [
             (u.pk, str(u)) for u in people_filter_choices()
         ]
+        _fields(self)["team"].choices = [("", _("All teams"))] + [
+            (t.pk, t.name) for t in Team.objects.all()
+        ]
         _fields(self)["source"].choices = [("", _("Any source"))] + [
             (s.pk, s.name) for s in LeadSource.objects.all()
         ]
         style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_range(self, "created_from", "created_to")
+        return data
 
     def filters(self) -> tuple[dict[str, Any], str]:
         self.is_valid()
@@ -473,6 +607,25 @@ class LeadFilterForm(forms.Form):
             "q": (data.get("q") or "").strip(),
             "status": data.get("status") or "",
             "owner_id": _int_or_none(data.get("owner")),
+            "team_id": _int_or_none(data.get("team")),
             "source_id": _int_or_none(data.get("source")),
+            "created_from": data.get("created_from"),
+            "created_to": data.get("created_to"),
+            "no_source": bool(data.get("no_source")),
+            "product_id": data.get("product"),
+            "with_deal": bool(data.get("with_deal")),
+            "with_won_deal": bool(data.get("with_won_deal")),
         }
         return kwargs, sort if sort in LEAD_SORTS else "-created"
+
+    def drill_chips(self) -> list[dict[str, Any]]:
+        """The report filters in force, each with the query that removes it."""
+        if not self.is_bound or not any(self.data.get(name) for name in LEAD_DRILL_FILTERS):
+            return []
+        self.is_valid()
+        # Products are the catalogue: everyone reads their names.
+        describe = {"product": lambda pk: _name_of(Product.objects.all(), pk)}
+        return filter_chips(self, LEAD_DRILL_FILTERS, describe)
+
+    def hidden_errors(self) -> list[str]:
+        return _hidden_errors(self)

@@ -7,10 +7,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Round
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Round, TruncDate
 from django.utils import timezone
 
+from voronka.analytics.periods import Period
 from voronka.core import organisation as org
 from voronka.core.search import contact_point_q
 from voronka.core.text import looks_like_phone, search_term
@@ -27,6 +28,7 @@ from voronka.sales.models import (
     ProductCategory,
     Stage,
     StageHistory,
+    StageKind,
     StageTotal,
 )
 from voronka.sales.rollups import MONEY_SUM
@@ -105,11 +107,23 @@ def deal_list(
     team_id: int | None = None,
     company_id: int | None = None,
     contact_id: int | None = None,
+    client: str = "",
     source_id: int | None = None,
+    no_source: bool = False,
+    product_id: int | None = None,
     overdue: bool = False,
+    overdue_on: date | None = None,
+    open_on: date | None = None,
     amount_min: Decimal | None = None,
     amount_max: Decimal | None = None,
     closed_since: date | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
+    closed_late: bool = False,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    reached_stage_id: int | None = None,
+    has_lead: bool = False,
     today: date | None = None,
     no_contact_days: int | None = None,
     now: datetime | None = None,
@@ -117,19 +131,34 @@ def deal_list(
     """Visible deals matching the filters, with what a list row shows.
 
     ``no_contact_days`` keeps deals with no interaction logged in that many days, or ever.
+    ``status`` "closed" means won or lost. Date ranges are local days of the organisation,
+    both ends included. ``open_on`` keeps the deals open at the end of that day (or now, for
+    today), ``overdue_on`` those of them whose expected close date had passed; with either,
+    ``stage_id`` is the stage the deal was in at that moment. ``client`` is the client as the
+    reports group deals: ``company:ID``, or ``contact:ID`` for deals with no company.
+    ``reached_stage_id`` keeps deals that entered the stage at some time.
     """
     qs = deals_visible_to(user).select_related("stage", "owner", "company", "contact", "pipeline")
+    stage_field = "stage_id"
     if no_contact_days:
         since = (now or timezone.now()) - timedelta(days=no_contact_days)
         qs = qs.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=since))
     if q:
         qs = qs.filter(_deal_search_q(q))
-    if status:
+    if status == "closed":
+        qs = qs.filter(status__in=[Deal.Status.WON, Deal.Status.LOST])
+    elif status:
         qs = qs.filter(status=status)
+    as_of_day = overdue_on or open_on
+    if as_of_day is not None:
+        qs, stage_field, as_of = _open_at(qs, as_of_day, now or timezone.now())
+        if overdue_on is not None:
+            local_day = timezone.localtime(as_of, org.current().tz).date()
+            qs = qs.filter(expected_close_date__lt=local_day)
     if pipeline_id:
         qs = qs.filter(pipeline_id=pipeline_id)
     if stage_id:
-        qs = qs.filter(stage_id=stage_id)
+        qs = qs.filter(**{stage_field: stage_id})
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
     if team_id:
@@ -138,19 +167,83 @@ def deal_list(
         qs = qs.filter(company_id=company_id)
     if contact_id:
         qs = qs.filter(contact_id=contact_id)
+    if client:
+        qs = qs.filter(_client_q(client))
     if source_id:
         qs = qs.filter(source_id=source_id)
+    if no_source:
+        qs = qs.filter(source__isnull=True)
+    if product_id:
+        # A subquery, so a deal with two lines of the product is listed once.
+        qs = qs.filter(pk__in=DealLine.objects.filter(product_id=product_id).values("deal_id"))
+    if reached_stage_id:
+        entered = StageHistory.objects.filter(deal_id=OuterRef("pk"), to_stage_id=reached_stage_id)
+        qs = qs.filter(Exists(entered))
+    if has_lead:
+        qs = qs.filter(lead__isnull=False)
     if overdue:
         qs = qs.filter(
             status=Deal.Status.OPEN, expected_close_date__lt=today or timezone.localdate()
         )
     if closed_since is not None:
         qs = qs.filter(closed_at__gte=_start_of(closed_since))
+    qs = _in_days(qs, "closed_at", closed_from, closed_to)
+    qs = _in_days(qs, "created_at", created_from, created_to)
+    if closed_late:
+        # Late by the local day it closed, as the reports count it.
+        closed_day = TruncDate("closed_at", tzinfo=org.current().tz)
+        qs = qs.alias(closed_day=closed_day).filter(
+            status__in=[Deal.Status.WON, Deal.Status.LOST],
+            closed_day__gt=F("expected_close_date"),
+        )
     if amount_min is not None:
         qs = qs.filter(amount__gte=amount_min)
     if amount_max is not None:
         qs = qs.filter(amount__lte=amount_max)
     return qs
+
+
+def _in_days(qs: QuerySet[Any], field: str, first: date | None, last: date | None) -> Any:
+    """Rows whose ``field`` falls on the local days ``first``..``last`` (either may be open)."""
+    if first is not None:
+        qs = qs.filter(**{f"{field}__gte": Period(first, first).bounds()[0]})
+    if last is not None:
+        qs = qs.filter(**{f"{field}__lt": Period(last, last).bounds()[1]})
+    return qs
+
+
+def _open_at(qs: QuerySet[Deal], day: date, now: datetime) -> tuple[QuerySet[Deal], str, datetime]:
+    """Deals open at the end of ``day`` (now, if that is still to come), the field holding
+    their stage at that moment, and the moment."""
+    as_of = min(Period(day, day).bounds()[1], now)
+    if as_of >= now:
+        return qs.filter(status=Deal.Status.OPEN), "stage_id", as_of
+    # Back then: not closed yet, or closed later; the stage is the last one entered by then.
+    last_entry = StageHistory.objects.filter(deal_id=OuterRef("pk"), moved_at__lt=as_of).order_by(
+        "-moved_at", "-pk"
+    )
+    qs = (
+        qs.filter(created_at__lt=as_of)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=as_of))
+        .annotate(
+            stage_then=Subquery(last_entry.values("to_stage_id")[:1]),
+            kind_then=Subquery(last_entry.values("to_stage__kind")[:1]),
+        )
+        .filter(kind_then=StageKind.OPEN)
+    )
+    return qs, "stage_then", as_of
+
+
+def _client_q(client: str) -> Q:
+    """``company:ID`` or ``contact:ID`` as the reports group a deal's client."""
+    kind, _sep, pk = client.partition(":")
+    if not pk.isdigit():
+        return Q(pk__in=[])
+    if kind == "company":
+        return Q(company_id=int(pk))
+    if kind == "contact":
+        return Q(contact_id=int(pk), company__isnull=True)
+    return Q(pk__in=[])
 
 
 def lead_list(
@@ -159,8 +252,21 @@ def lead_list(
     q: str = "",
     status: str = "",
     owner_id: int | None = None,
+    team_id: int | None = None,
     source_id: int | None = None,
+    no_source: bool = False,
+    product_id: int | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    with_deal: bool = False,
+    with_won_deal: bool = False,
 ) -> QuerySet[Lead]:
+    """Visible leads matching the filters.
+
+    ``with_deal`` keeps leads that became a deal, ``with_won_deal`` those with a deal won;
+    ``product_id`` leads with a deal holding the product. Deals count whoever owns them,
+    as the lead conversion reports count them.
+    """
     qs = leads_visible_to(user).select_related("owner", "source")
     if q:
         qs = qs.filter(contact_point_q(q))
@@ -168,8 +274,23 @@ def lead_list(
         qs = qs.filter(status=status)
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
+    if team_id:
+        qs = qs.filter(owner__team_id=team_id)
     if source_id:
         qs = qs.filter(source_id=source_id)
+    if no_source:
+        qs = qs.filter(source__isnull=True)
+    if product_id:
+        with_product = DealLine.objects.filter(
+            product_id=product_id, deal__deleted_at__isnull=True
+        ).values("deal__lead_id")
+        qs = qs.filter(pk__in=with_product)
+    qs = _in_days(qs, "created_at", created_from, created_to)
+    deals = Deal.objects.filter(lead_id=OuterRef("pk"))
+    if with_deal:
+        qs = qs.filter(Exists(deals))
+    if with_won_deal:
+        qs = qs.filter(Exists(deals.filter(status=Deal.Status.WON)))
     return qs
 
 
