@@ -138,18 +138,24 @@ def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> N
     raise SystemExit("gunicorn did not answer in time")
 
 
-def log_in(base: str, info: dict) -> tuple[Client, str]:
-    """A head-of-sales session through the login page, or made directly if it is missing."""
+def log_in(
+    base: str, info: dict, username: str = "rop", session: str | None = None
+) -> tuple[Client, str]:
+    """A session through the login page, or made directly if it is missing."""
     client = Client(base)
     status, text, _ = client.request("/accounts/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)
     if status == 200 and token:
-        form = {"csrfmiddlewaretoken": token.group(1), "username": "rop", "password": "demo12345"}
+        form = {
+            "csrfmiddlewaretoken": token.group(1),
+            "username": username,
+            "password": "demo12345",
+        }
         client.request("/accounts/login/", form)
         if client.cookie(info["session_cookie_name"]):
             return client, "login page"
-    client = Client(base, {"Cookie": f"{info['session_cookie_name']}={info['session']}"})
-    return client, "session made directly"
+    cookie = f"{info['session_cookie_name']}={session or info['session']}"
+    return Client(base, {"Cookie": cookie}), "session made directly"
 
 
 def next_link(text: str, api: bool) -> str | None:
@@ -162,7 +168,8 @@ def next_link(text: str, api: bool) -> str | None:
     if not m:
         return None
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(html.unescape(m.group(1))).query)
-    return (query.get("cursor") or [None])[0]
+    cursors = query.get("cursor")
+    return cursors[0] if cursors else None
 
 
 def with_cursor(path: str, cursor: str) -> str:
@@ -270,6 +277,8 @@ def bench(args: argparse.Namespace) -> dict:
         print(f"query plans: {explain_file}")
     info = json.loads(prepared.stdout.strip().splitlines()[-1])
     result["company_deals"] = info["company_deals"]
+    kpis = kpi_engine(env, args, previous if args.reuse else None)
+    result.update({k: kpis.get(k) for k in ("rollups", "kpi_count", "engine", "per_kpi")})
     port = args.port or free_port()
     base = f"http://{HOST}:{port}"
     server = subprocess.Popen(  # noqa: S603
@@ -287,7 +296,7 @@ def bench(args: argparse.Namespace) -> dict:
         filtered = f"?status=open&owner={owner}"
         name_q = urllib.parse.quote(info["name_query"])
         phone_q = urllib.parse.quote(info["phone_query"])
-        plan = [
+        plan: list[tuple[str, Client, str | tuple[str, str], bool]] = [
             ("Deal list, first page", web, "/sales/deals/", False),
             ("Deal list, open deals of one manager", web, f"/sales/deals/{filtered}", False),
             (f"Deal list, page {args.depth + 1} (cursor)", web, ("deep", "/sales/deals/"), False),
@@ -303,15 +312,20 @@ def bench(args: argparse.Namespace) -> dict:
             (f"Search by phone {info['phone_query']}", web, f"/sales/deals/?q={phone_q}", False),
         ]  # fmt: skip
         rows = []
-        for label, client, path, is_api in plan:
-            if isinstance(path, tuple):
-                path = deep_path(client, path[1], is_api, args.depth)
+        for label, client, where, is_api in plan:
+            path = (
+                deep_path(client, where[1], is_api, args.depth)
+                if isinstance(where, tuple)
+                else where
+            )
             row = measure(client, path, n)
             row["label"] = label
             rows.append(row)
             shown = row.get("median_ms", row["status"])
             print(f"{label:55s} {shown} ms (p95 {row.get('p95_ms', '-')})", flush=True)
         result["measurements"] = rows
+        manager, _ = log_in(base, info, kpis["manager_username"], kpis["manager_session"])
+        result["kpi_measurements"] = kpi_pages(web, api, manager, kpis, n)
         first = rows[0]
         if first["status"] == "ok":
             result["throughput"] = throughput(web, "/sales/deals/", args.clients, args.seconds)
@@ -333,6 +347,47 @@ def bench(args: argparse.Namespace) -> dict:
     return result
 
 
+def kpi_engine(env: dict[str, str], args: argparse.Namespace, previous: Path | None) -> dict:
+    """Fill the KPI rollups if empty and time the engine in-process, before gunicorn starts."""
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "bench" / "kpis.py"), "--requests", str(args.requests),
+         *(["--rebuild"] * args.rebuild)],
+        env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    kpis = json.loads(done.stdout.strip().splitlines()[-1])
+    if not kpis["rollups"]["rebuilt"] and previous is not None and previous.exists():
+        # a reused database keeps the rebuild time measured when its rollups were filled
+        earlier = json.loads(previous.read_text()).get("rollups") or {}
+        if earlier.get("seconds") is not None:
+            kpis["rollups"]["seconds"] = earlier["seconds"]
+    return kpis
+
+
+def kpi_pages(web: Client, api: Client, manager: Client, kpis: dict, n: int) -> list[dict]:
+    """The KPI API and the dashboards, timed like the other pages."""
+    month_from, month_to = kpis["periods"]["this_month"]
+    year_from, year_to = kpis["periods"]["last_12_months"]
+    plan = [
+        ("API KPIs, every KPI, this month", api,
+         f"/api/v1/kpis?from={month_from}&to={month_to}"),
+        ("API KPIs, every KPI, last 12 months", api,
+         f"/api/v1/kpis?from={year_from}&to={year_to}"),
+        ("API KPIs, every KPI, last 12 months, by manager", api,
+         f"/api/v1/kpis?from={year_from}&to={year_to}&by=manager"),
+        ("Dashboard of the head of sales, default filters", web, "/analytics/"),
+        ("Dashboard of the head of sales, one team", web, f"/analytics/?team={kpis['team_id']}"),
+        (f"Manager dashboard ({kpis['manager_username']})", manager, "/analytics/me/"),
+    ]  # fmt: skip
+    rows = []
+    for label, client, path in plan:
+        row = measure(client, path, n)
+        row["label"] = label
+        rows.append(row)
+        shown = row.get("median_ms", row["status"])
+        print(f"{label:55s} {shown} ms (p95 {row.get('p95_ms', '-')})", flush=True)
+    return rows
+
+
 def machine() -> str:
     model = ""
     if shutil.which("lscpu"):
@@ -342,9 +397,10 @@ def machine() -> str:
     cores = os.cpu_count()
     mem = ""
     try:
-        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, AttributeError):
+        found = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+        if found:
+            mem = f", {int(found.group(1)) / 1024 / 1024:.0f} GiB RAM"
+    except OSError:
         pass
     return (
         f"{cores} cores, {model or platform.processor()}{mem}, Python {platform.python_version()}"
@@ -358,37 +414,58 @@ def _num(n: int) -> str:
     return f"{n:,}".replace(",", " ")
 
 
-def report() -> None:
-    """Rewrite the results section of docs/performance.md from var/bench/results."""
-    results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
-    results.sort(key=lambda r: (r["database"] != "sqlite", r["deals"]))
-    lines = ["<!-- results:begin (written by bench/run.py --report) -->", ""]
-    if not results:
-        lines.append("No results yet.")
-    else:
-        lines += [
-            "| database | deals | seed, s | deal list, ms | board, ms | search by name, ms "
-            "| deal list, requests/s |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in results:
-            by = {m["label"].split(" «")[0].split(" (")[0]: m for m in r.get("measurements", [])}
+DB_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+RESULTS_BLOCK = r"<!-- results:begin.*?<!-- results:end -->"
+KPIS_BLOCK = r"<!-- kpis:begin.*?<!-- kpis:end -->"
+KPIS_SECTION = """## KPIs and dashboard
 
-            def cell(label: str, by: dict = by) -> str:
-                m = by.get(label, {})
-                return str(m.get("median_ms", m.get("status", "n/a")))
+<!-- kpis:begin -->
+<!-- kpis:end -->
 
-            db = "SQLite" if r["database"] == "sqlite" else "PostgreSQL"
-            rps = (r.get("throughput") or {}).get("requests_per_s", "n/a")
-            lines.append(
-                f"| {db} | {_num(r['deals'])} | {r.get('seed_seconds', '?')} "
-                f"| {cell('Deal list, first page')} | {cell('Pipeline board')} "
-                f"| {cell('Search by name')} | {rps} |"
-            )
-        lines += ["", "Medians; the full tables follow.", ""]
+"""
+
+
+def _run_key(db_label: str, deals: str) -> tuple[bool, int]:
+    return (db_label != "SQLite", int(re.sub(r"\D", "", deals)))
+
+
+def _kept_runs(old_block: str, measured: set[tuple[bool, int]]) -> dict:
+    """Runs in the document whose result files are gone (another machine, a cleaned var/):
+    their summary row and their table stay until they are measured again."""
+    kept: dict[tuple[bool, int], dict[str, str]] = {}
+    for m in re.finditer(r"(?m)^\| (SQLite|PostgreSQL) \| ([\d  ]+) \|.*$", old_block):
+        key = _run_key(m.group(1), m.group(2))
+        if key not in measured:
+            kept.setdefault(key, {})["row"] = m.group(0)
+    for part in re.split(r"(?m)^(?=### )", old_block):
+        heading = re.match(r"### (SQLite|PostgreSQL), ([\d  ]+) deals\n", part)
+        if heading and _run_key(heading.group(1), heading.group(2)) not in measured:
+            text = part.split("<!-- results:end")[0].rstrip("\n")
+            kept.setdefault(_run_key(heading.group(1), heading.group(2)), {})["section"] = text
+    return kept
+
+
+def _results_block(results: list[dict], old_block: str) -> str:
+    measured = {(r["database"] != "sqlite", r["deals"]) for r in results}
+    kept = _kept_runs(old_block, measured)
+    rows: dict[tuple[bool, int], str] = {k: v["row"] for k, v in kept.items() if "row" in v}
+    sections = {k: v["section"] for k, v in kept.items() if "section" in v}
     for r in results:
-        db = "SQLite" if r["database"] == "sqlite" else "PostgreSQL"
-        lines += [
+        key = (r["database"] != "sqlite", r["deals"])
+        by = {m["label"].split(" «")[0].split(" (")[0]: m for m in r.get("measurements", [])}
+
+        def cell(label: str, by: dict = by) -> str:
+            m = by.get(label, {})
+            return str(m.get("median_ms", m.get("status", "n/a")))
+
+        db = DB_NAMES[r["database"]]
+        rps = (r.get("throughput") or {}).get("requests_per_s", "n/a")
+        rows[key] = (
+            f"| {db} | {_num(r['deals'])} | {r.get('seed_seconds', '?')} "
+            f"| {cell('Deal list, first page')} | {cell('Pipeline board')} "
+            f"| {cell('Search by name')} | {rps} |"
+        )
+        lines = [
             f"### {db}, {_num(r['deals'])} deals",
             "",
             f"Measured {r['date']} on {r['machine']}; seeding took "
@@ -413,15 +490,150 @@ def report() -> None:
                 f"{t['clients']} concurrent clients for {t['seconds']} s "
                 f"({t['requests']} answered, {t['errors']} errors).",
             ]
-        lines.append("")
+        sections[key] = "\n".join(lines)
+    lines = ["<!-- results:begin (written by bench/run.py --report) -->", ""]
+    if not rows and not sections:
+        lines.append("No results yet.")
+    else:
+        lines += [
+            "| database | deals | seed, s | deal list, ms | board, ms | search by name, ms "
+            "| deal list, requests/s |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            *(rows[k] for k in sorted(rows)),
+            "",
+            "Medians; the full tables follow.",
+            "",
+        ]
+        for k in sorted(sections):
+            lines += [sections[k], ""]
     lines.append("<!-- results:end -->")
-    block = "\n".join(lines)
+    return "\n".join(lines)
+
+
+GROUPED = ("total", "manager", "month")
+
+
+def _kpi_rows(r: dict) -> list[dict]:
+    """Every KPI measurement of one run in one list: the engine first, then the requests."""
+    rows = [{**m, "label": f"Engine: {m['label']}"} for m in r.get("engine", [])]
+    return rows + r.get("kpi_measurements", [])
+
+
+def _median(m: dict | None) -> str:
+    if m is None:
+        return ""
+    return str(m["median_ms"]) if m.get("status") == "ok" else m.get("status", "n/a")
+
+
+def _kpis_block(results: list[dict]) -> str:
+    runs = [r for r in results if r.get("engine")]
+    lines = ["<!-- kpis:begin (written by bench/run.py --report) -->", ""]
+    if not runs:
+        lines += ["No KPI results yet.", "", "<!-- kpis:end -->"]
+        return "\n".join(lines)
+    for database in DB_NAMES:
+        same = sorted((r for r in runs if r["database"] == database), key=lambda r: r["deals"])
+        if not same:
+            continue
+        sizes = [_num(r["deals"]) for r in same]
+        growth = len(same) > 1
+        head = ["request (median, ms)", *sizes] + (
+            [f"× {sizes[-1]} ÷ {sizes[0]}"] if growth else []
+        )
+        lines += [
+            f"### {DB_NAMES[database]}, side by side",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|---|" + "---:|" * (len(head) - 1),
+        ]
+        rebuilds = [str((r.get("rollups") or {}).get("seconds", "—")) for r in same]
+        lines.append(
+            "| Rebuild of the KPI rollups, s | "
+            + " | ".join(rebuilds)
+            + " |"
+            + (" |" if growth else "")
+        )
+        labels = list(dict.fromkeys(m["label"] for r in same for m in _kpi_rows(r)))
+        for label in labels:
+            cells = [next((m for m in _kpi_rows(r) if m["label"] == label), None) for r in same]
+            row = [label, *(_median(c) for c in cells)]
+            if growth:
+                first, last = cells[0], cells[-1]
+                ratio = ""
+                both = first and last and first.get("status") == last.get("status") == "ok"
+                if both and first and last and first["median_ms"]:
+                    ratio = f"{last['median_ms'] / first['median_ms']:.1f}"
+                row.append(ratio)
+            lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+    for r in sorted(runs, key=lambda r: (r["database"] != "sqlite", r["deals"])):
+        rollups = r.get("rollups") or {}
+        rebuilt = (
+            f"the KPI rollups were rebuilt from the records in {rollups['seconds']} s "
+            f"({rollups['rows']} rows)"
+            if rollups.get("seconds") is not None
+            else f"the KPI rollups were already filled ({rollups.get('rows', '?')} rows)"
+        )
+        lines += [
+            f"### KPIs: {DB_NAMES[r['database']]}, {_num(r['deals'])} deals",
+            "",
+            f"Measured {r['date']} on {r['machine']}; {rebuilt}; "
+            f"{r.get('kpi_count') or len(r.get('per_kpi') or [])} KPIs in the catalogue. "
+            "The engine ran in-process "
+            "before gunicorn started; the requests went through gunicorn, as the head of "
+            "sales (the manager dashboard as a manager).",
+            "",
+            f"    {r['command']}",
+            "",
+            "| measured | median, ms | p95, ms | runs | SQL queries |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for m in _kpi_rows(r):
+            if m.get("status") == "ok":
+                runs_n = m.get("runs", r.get("requests_each"))
+                queries = m.get("queries", "")
+                lines.append(
+                    f"| {m['label']} | {m['median_ms']} | {m['p95_ms']} | {runs_n} | {queries} |"
+                )
+            else:
+                lines.append(f"| {m['label']} | {m['status']} | | | |")
+        slow = r.get("per_kpi") or []
+        if slow:
+            lines += [
+                "",
+                "The slowest KPIs, each computed alone for the last 12 months (median, ms):",
+                "",
+                "| KPI | total | by manager | by month |",
+                "|---|---:|---:|---:|",
+            ]
+            for k in slow[:6]:
+                timings = [k.get(g) or {} for g in GROUPED]
+                medians = [str(t.get("error") or t.get("median_ms", "")) for t in timings]
+                lines.append(f"| `{k['id']}` | " + " | ".join(medians) + " |")
+        lines.append("")
+    lines.append("<!-- kpis:end -->")
+    return "\n".join(lines)
+
+
+def report() -> None:
+    """Rewrite the results and KPI sections of docs/performance.md from var/bench/results."""
+    results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    results.sort(key=lambda r: (r["database"] != "sqlite", r["deals"]))
     text = (
         DOC.read_text()
         if DOC.exists()
-        else "# Performance\n\n<!-- results:begin -->\n<!-- results:end -->\n"
+        else "# Performance\n\n## Results\n\n<!-- results:begin -->\n<!-- results:end -->\n"
     )
-    text = re.sub(r"<!-- results:begin.*?<!-- results:end -->", lambda _: block, text, flags=re.S)
+    if not re.search(KPIS_BLOCK, text, flags=re.S):
+        # the KPI section goes just before the page results
+        at = text.find("## Results")
+        at = at if at >= 0 else len(text)
+        text = text[:at] + KPIS_SECTION + text[at:]
+    old = re.search(RESULTS_BLOCK, text, flags=re.S)
+    block = _results_block(results, old.group(0) if old else "")
+    text = re.sub(RESULTS_BLOCK, lambda _: block, text, flags=re.S)
+    kpis = _kpis_block(results)
+    text = re.sub(KPIS_BLOCK, lambda _: kpis, text, flags=re.S)
     DOC.write_text(text)
     print(f"wrote {DOC}")
 
@@ -437,6 +649,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
     parser.add_argument("--explain", action="store_true", help="save EXPLAIN of the queries")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="time a rebuild of the KPI rollups even if full"
+    )
     parser.add_argument("--report", action="store_true", help="only rebuild docs/performance.md")
     args = parser.parse_args()
     if not args.report:
