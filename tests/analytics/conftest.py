@@ -29,7 +29,13 @@ import pytest
 from tests import factories
 from tests.conftest import Personas
 from voronka.analytics import engine
-from voronka.analytics.models import DealDayTotal, FunnelDayTotal, LeadDayTotal
+from voronka.analytics.models import (
+    ActivityDayTotal,
+    ClientTouch,
+    DealDayTotal,
+    FunnelDayTotal,
+    LeadDayTotal,
+)
 from voronka.analytics.periods import Period
 from voronka.analytics.scope import Filters
 from voronka.analytics.values import Result
@@ -206,8 +212,12 @@ _ROLLUP_FIELDS = {
     FunnelDayTotal: (
         "day", "owner_id", "pipeline_id", "source_id", "stage_id", "reached", "left", "stay_us",
     ),
+    ActivityDayTotal: ("day", "author_id", "count"),
+    ClientTouch: ("company_id", "contact_id", "last_at"),
 }  # fmt: skip
-_KEY_LENGTH = {DealDayTotal: 5, LeadDayTotal: 3, FunnelDayTotal: 5}
+_KEY_LENGTH = {
+    DealDayTotal: 5, LeadDayTotal: 3, FunnelDayTotal: 5, ActivityDayTotal: 2, ClientTouch: 2,
+}  # fmt: skip
 
 
 def rollup_rows() -> dict[str, list[tuple[Any, ...]]]:

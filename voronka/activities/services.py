@@ -22,6 +22,7 @@ from voronka.activities.models import (
     NotificationPreference,
     Task,
 )
+from voronka.analytics import facts as kpi_facts
 from voronka.clients.models import Company, Contact
 from voronka.core import events
 from voronka.core import services as base
@@ -119,6 +120,7 @@ def activity_log(*, actor: Any, data: Mapping[str, Any]) -> Activity:
     base.validate(activity, exclude=["created_by", "author"])
     base.create(activity, actor=actor)
     _touch_last_contact(activity)
+    kpi_facts.activity_logged(activity)
     events.emit(events.ACTIVITY_LOGGED, activity_id=activity.pk, actor_id=actor.pk)
     return activity
 
@@ -127,7 +129,11 @@ def activity_log(*, actor: Any, data: Mapping[str, Any]) -> Activity:
 def activity_delete(*, actor: Any, activity: Activity, version: int | None) -> Activity:
     if activity.author_id != actor.pk and not can_write(actor, Family.CATALOG, None):
         raise NotAllowed()
-    return base.soft_delete(activity, actor=actor, version=version)
+    was_counted = activity.deleted_at is None
+    base.soft_delete(activity, actor=actor, version=version)
+    if was_counted:
+        kpi_facts.activity_removed(activity)
+    return activity
 
 
 def _check_assignee(actor: Any, assignee: Any) -> None:

@@ -88,13 +88,25 @@ def repeat_purchase_rate(ctx: Ctx) -> Result:
     return Result(v.ratio(repeat, len(found), NO_PURCHASES))
 
 
+def _touches_serve(ctx: Ctx) -> bool:
+    """Each client's newest interaction answers for the whole organisation, now, when no
+    interaction is dated in the future (one of those would hide the client's earlier ones)."""
+    from voronka.analytics.models import ClientTouch
+    from voronka.core.visibility import sees_everything
+
+    unfiltered = not any(ctx.scope.filters.as_json().values())
+    if ctx.direct or not unfiltered or ctx.as_of < ctx.now or not sees_everything(ctx.scope.actor):
+        return False
+    return not ClientTouch.objects.filter(last_at__gte=ctx.as_of).exists()
+
+
 def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
     """Clients with an interaction in [since, until): activity, deal created or moved."""
     from voronka.activities.models import Activity
     from voronka.sales.models import Deal, StageHistory
 
     clients: set[str] = set()
-    deals = Deal.all_objects.filter(ctx.scope.deals())
+    deals = Deal.all_objects.filter(ctx.scope.deals()).order_by()
     for raw in (
         deals.filter(created_at__gte=since, created_at__lt=until)
         .annotate(c=record_group("client")).values_list("c", flat=True).distinct()
@@ -103,12 +115,12 @@ def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
             clients.add(str(fold_key("client", raw)))
     moved = StageHistory.objects.filter(
         deal__in=deals.values("pk"), moved_at__gte=since, moved_at__lt=until
-    )
+    ).order_by()
     for company, contact in moved.values_list("deal__company_id", "deal__contact_id").distinct():
         clients.add(f"company:{company}" if company else f"contact:{contact}")
     activities = Activity.objects.filter(
         ctx.scope.people("author"), occurred_at__gte=since, occurred_at__lt=until
-    )
+    ).order_by()
     for company, contact in activities.values_list("company_id", "contact_id").distinct():
         if company or contact:
             clients.add(f"company:{company}" if company else f"contact:{contact}")
@@ -118,6 +130,13 @@ def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
 def active_clients(ctx: Ctx) -> Result:
     """Active clients: distinct clients with an interaction in the 90 days up to the as-of date."""
     until = ctx.as_of
+    since = until - timedelta(days=ACTIVE_WINDOW_DAYS)
+    if _touches_serve(ctx):
+        from voronka.analytics.models import ClientTouch
+
+        return Result(
+            v.count(ClientTouch.objects.filter(last_at__gte=since, last_at__lt=until).count())
+        )
     return Result(
         v.count(len(_touched_clients(ctx, until - timedelta(days=ACTIVE_WINDOW_DAYS), until)))
     )

@@ -18,9 +18,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Max
+from django.db.models.functions import TruncDate
 
-from voronka.analytics.models import DealDayTotal, FunnelDayTotal, LeadDayTotal
+from voronka.analytics.models import (
+    ActivityDayTotal,
+    ClientTouch,
+    DealDayTotal,
+    FunnelDayTotal,
+    LeadDayTotal,
+)
 from voronka.core import organisation
 from voronka.core.money import cents
 
@@ -181,6 +188,7 @@ _ROLLUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "deal": (DealDayTotal, ("day", "event", "owner_id", "pipeline_id", "source_id")),
     "lead": (LeadDayTotal, ("day", "owner_id", "source_id")),
     "funnel": (FunnelDayTotal, ("day", "owner_id", "pipeline_id", "source_id", "stage_id")),
+    "activity": (ActivityDayTotal, ("day", "author_id")),
 }
 
 
@@ -212,6 +220,7 @@ class Snapshot:
     deal_ids: list[int]
     lead_ids: set[int]
     facts: Facts
+    clients: set[ClientKey]
 
 
 def snapshot(*, deal: Any = None, lead: Any = None) -> Snapshot:
@@ -222,26 +231,125 @@ def snapshot(*, deal: Any = None, lead: Any = None) -> Snapshot:
     """
     deal_ids = [deal.pk] if deal is not None and deal.pk else []
     lead_ids: set[int] = set()
+    clients: set[ClientKey] = set()
     if lead is not None and lead.pk:
         lead_ids.add(lead.pk)
     if deal_ids:
-        lead_id = _deal_lead_id(deal.pk)
-        if lead_id:
-            lead_ids.add(lead_id)
-    return Snapshot(deal_ids, lead_ids, current_facts(deal_ids=deal_ids, lead_ids=lead_ids))
+        from voronka.sales.models import Deal
+
+        row = Deal.all_objects.filter(pk=deal.pk).values("lead_id", "company_id", "contact_id")[0]
+        if row["lead_id"]:
+            lead_ids.add(row["lead_id"])
+        clients.add(client_key(row["company_id"], row["contact_id"]))
+    facts = current_facts(deal_ids=deal_ids, lead_ids=lead_ids)
+    return Snapshot(deal_ids, lead_ids, facts, clients)
 
 
 def settle(before: Snapshot, *, deal: Any = None, lead: Any = None) -> None:
     """Apply the difference between ``before`` and the records as they are now."""
     deal_ids = list(before.deal_ids)
     lead_ids = set(before.lead_ids)
+    clients = set(before.clients)
     if deal is not None:
         deal_ids = [deal.pk]
         if deal.lead_id:
             lead_ids.add(deal.lead_id)
+        clients.add(client_key(deal.company_id, deal.contact_id))
     if lead is not None:
         lead_ids.add(lead.pk)
     apply(before.facts, current_facts(deal_ids=deal_ids, lead_ids=lead_ids))
+    refresh_touches(clients)
+
+
+# Interactions: counts per author and day, and each client's newest interaction ---------------
+
+ClientKey = tuple[str, int] | None
+
+
+def client_key(company_id: int | None, contact_id: int | None) -> ClientKey:
+    """A client is its company, or the contact of a record without a company."""
+    if company_id:
+        return ("company", company_id)
+    if contact_id:
+        return ("contact", contact_id)
+    return None
+
+
+def activity_facts(activity: Any, tz: ZoneInfo) -> Facts:
+    day = activity.occurred_at.astimezone(tz).date()
+    return {("activity", day, activity.author_id): {"count": 1}}
+
+
+def activity_logged(activity: Any) -> None:
+    """An activity was logged (or restored): count it, and touch its client."""
+    apply({}, activity_facts(activity, organisation.current().tz))
+    refresh_touches({client_key(activity.company_id, activity.contact_id)})
+
+
+def activity_removed(activity: Any) -> None:
+    """An activity was deleted: it counts no more, and its client's last touch may go back."""
+    apply(activity_facts(activity, organisation.current().tz), {})
+    refresh_touches({client_key(activity.company_id, activity.contact_id)})
+
+
+def _client_records(kind: str, pk: int) -> tuple[Any, Any]:
+    from voronka.activities.models import Activity
+    from voronka.sales.models import Deal
+
+    if kind == "company":
+        return Activity.objects.filter(company_id=pk), Deal.objects.filter(company_id=pk)
+    return (
+        Activity.objects.filter(company__isnull=True, contact_id=pk),
+        Deal.objects.filter(company__isnull=True, contact_id=pk),
+    )
+
+
+def last_touch(kind: str, pk: int) -> datetime | None:
+    """The client's newest interaction, read from the records."""
+    from voronka.sales.models import StageHistory
+
+    activities, deals = _client_records(kind, pk)
+    times = [
+        activities.aggregate(m=Max("occurred_at"))["m"],
+        deals.aggregate(m=Max("created_at"))["m"],
+        StageHistory.objects.filter(deal__in=deals.values("pk")).aggregate(m=Max("moved_at"))["m"],
+    ]
+    found = [t for t in times if t is not None]
+    return max(found) if found else None
+
+
+def refresh_touches(keys: Iterable[ClientKey]) -> None:
+    """Recompute the newest interaction of these clients from their records."""
+    for key in keys:
+        if key is None:
+            continue
+        kind, pk = key
+        last = last_touch(kind, pk)
+        if last is None:
+            ClientTouch.objects.filter(**{f"{kind}_id": pk}).delete()
+        else:
+            where: dict[str, Any] = {f"{kind}_id": pk}
+            ClientTouch.objects.update_or_create(defaults={"last_at": last}, **where)
+
+
+def _all_touches() -> dict[tuple[str, int], datetime]:
+    from voronka.activities.models import Activity
+    from voronka.sales.models import Deal, StageHistory
+
+    newest: dict[tuple[str, int], datetime] = {}
+    sources = [
+        Activity.objects.values_list("company_id", "contact_id").annotate(m=Max("occurred_at")),
+        Deal.objects.values_list("company_id", "contact_id").annotate(m=Max("created_at")),
+        StageHistory.objects.filter(deal__deleted_at__isnull=True)
+        .values_list("deal__company_id", "deal__contact_id")
+        .annotate(m=Max("moved_at")),
+    ]
+    for rows in sources:
+        for company_id, contact_id, at in rows.order_by():
+            key = client_key(company_id, contact_id)
+            if key is not None and (key not in newest or newest[key] < at):
+                newest[key] = at
+    return newest
 
 
 # Rebuilding from the records -----------------------------------------------------------------
@@ -281,6 +389,17 @@ def _all_facts(tz: ZoneInfo, chunk: int = 20_000) -> Iterator[Facts]:
             _merge(part, deal_facts(row, entries.get(d["pk"], ()), tz))
         yield part
     alive_deals = Deal.objects.filter(lead_id__isnull=False)
+    from voronka.activities.models import Activity
+
+    part = {}
+    for day, author_id, n in (
+        Activity.objects.annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        .order_by()
+        .values_list("day", "author_id")
+        .annotate(n=Count("pk"))
+    ):
+        part[("activity", day, author_id)] = {"count": n}
+    yield part
     with_deal = set(alive_deals.values_list("lead_id", flat=True).distinct())
     with_won = set(alive_deals.filter(status="won").values_list("lead_id", flat=True).distinct())
     last = 0
@@ -317,4 +436,9 @@ def rebuild() -> int:
     for model, rows in batches.items():
         model.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
-    return written
+    ClientTouch.objects.all().delete()
+    touches = [
+        ClientTouch(**{f"{kind}_id": pk}, last_at=at) for (kind, pk), at in _all_touches().items()
+    ]
+    ClientTouch.objects.bulk_create(touches, batch_size=2000)
+    return written + len(touches)

@@ -183,3 +183,52 @@ class SalesPlan(models.Model):
     def __str__(self) -> str:
         who = self.manager or self.team
         return f"{self.metric} {self.period_start:%Y-%m} {who}: {self.target}"
+
+
+class ActivityDayTotal(models.Model):
+    """Interactions logged per local day and author."""
+
+    day = models.DateField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("interactions of a day")
+        verbose_name_plural = _("interactions of days")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "author"], name="activitydaytotal_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.author_id}: {self.count}"
+
+
+class ClientTouch(models.Model):
+    """A client's newest interaction: an activity logged, a deal created or moved.
+
+    The client is a company, or a contact on records without a company. Kept exact
+    (recomputed from the records) by the services that log or delete interactions and
+    change deals, so "active clients now" is one index range instead of 90 days of rows.
+    """
+
+    company = models.OneToOneField(
+        "clients.Company", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.OneToOneField(
+        "clients.Contact", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    last_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("last interaction of a client")
+        verbose_name_plural = _("last interactions of clients")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(company__isnull=False, contact__isnull=True)
+                | Q(company__isnull=True, contact__isnull=False),
+                name="clienttouch_company_or_contact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id or self.contact_id}: {self.last_at}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from voronka.analytics import values as v
@@ -75,9 +75,27 @@ def activities_logged(ctx: Ctx) -> Result:
     """Interactions logged: calls, meetings, e-mails, messages and notes of the period."""
     from voronka.activities.models import Activity
 
+    if ctx.rollups_serve(PEOPLE_GROUPS | TIME):
+        return _activities_from_rollup(ctx)
     start, end = ctx.bounds
     qs = Activity.objects.filter(
         ctx.scope.people("author"), occurred_at__gte=start, occurred_at__lt=end
     ).order_by()
     total, groups = _grouped_counts(ctx, qs, "author", "occurred_at", n=Count("pk"))
     return result(ctx, total, groups, lambda s: v.count(s["n"] or 0), empty=lambda: {"n": 0})
+
+
+def _activities_from_rollup(ctx: Ctx) -> Result:
+    from voronka.analytics.models import ActivityDayTotal
+
+    rows = ActivityDayTotal.objects.filter(
+        ctx.scope.people("author"), day__gte=ctx.period.start, day__lte=ctx.period.end
+    ).order_by()
+    total = rows.aggregate(n=Sum("count"))
+    if ctx.by is None:
+        return result(ctx, total, None, lambda s: v.count(s["n"] or 0))
+    field = {"manager": "author_id", "team": "author__team_id"}.get(ctx.by, "day")
+    groups: dict[str | None, dict[str, int]] = defaultdict(lambda: {"n": 0})
+    for row in rows.values(field).annotate(n=Sum("count")):
+        groups[fold_key(ctx.by, row[field])]["n"] += row["n"] or 0
+    return result(ctx, total, dict(groups), lambda s: v.count(s["n"] or 0), empty=lambda: {"n": 0})
