@@ -31,10 +31,11 @@ from tests.conftest import Personas
 from voronka.analytics import engine
 from voronka.analytics.models import (
     ActivityDayTotal,
-    ClientTouch,
+    ClientSpell,
     DealDayTotal,
     FunnelDayTotal,
     LeadDayTotal,
+    OpenSpell,
 )
 from voronka.analytics.periods import Period
 from voronka.analytics.scope import Filters
@@ -213,10 +214,15 @@ _ROLLUP_FIELDS = {
         "day", "owner_id", "pipeline_id", "source_id", "stage_id", "reached", "left", "stay_us",
     ),
     ActivityDayTotal: ("day", "author_id", "count"),
-    ClientTouch: ("company_id", "contact_id", "last_at"),
+    ClientSpell: ("company_id", "contact_id", "after", "until"),
+    OpenSpell: (
+        "deal_id", "owner_id", "pipeline_id", "source_id", "stage_id", "after", "until",
+        "amount", "expected_close_date",
+    ),
 }  # fmt: skip
 _KEY_LENGTH = {
-    DealDayTotal: 5, LeadDayTotal: 3, FunnelDayTotal: 5, ActivityDayTotal: 2, ClientTouch: 2,
+    DealDayTotal: 5, LeadDayTotal: 3, FunnelDayTotal: 5, ActivityDayTotal: 2, ClientSpell: 2,
+    OpenSpell: 7,
 }  # fmt: skip
 
 

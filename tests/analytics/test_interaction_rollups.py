@@ -1,4 +1,4 @@
-"""Interactions logged per author and day, and each client's newest interaction.
+"""Interactions logged per author and day, and the spells in which a client is active.
 
 Both are kept by the services; a rebuild from the records must write the same rows, and
 the KPIs read from them must equal the KPIs read from the records
@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from tests import factories
 from tests.analytics.conftest import assert_rollups_exact, fresh, groups, kpi, msk
 from voronka.activities import services as activity_services
-from voronka.analytics.models import ClientTouch
+from voronka.analytics.models import ClientSpell
 from voronka.clients.models import Contact
 
 
@@ -42,7 +42,7 @@ def test_interactions_logged_are_counted_per_author_and_local_day(world):
     assert_rollups_exact()
 
 
-def test_active_clients_now_come_from_each_clients_newest_interaction(world):
+def test_active_clients_come_from_the_spells_of_each_client(world):
     p = world.people
     today = msk(2026, 6, 30, 12)
     near = factories.company(p.alice)  # a call 10 days ago
@@ -58,7 +58,12 @@ def test_active_clients_now_come_from_each_clients_newest_interaction(world):
 
     active = kpi(p.head, "active_clients", date(2026, 6, 1), date(2026, 6, 30), now=today)
     assert active.total.value == 3  # near, moved, person
-    assert ClientTouch.objects.count() == 4
+    # One spell a client, but two for "moved": its deal's creation and its move are 170 days
+    # apart, more than the 90 days a spell lasts.
+    assert ClientSpell.objects.count() == 5
+    # As of the end of March (window 1 January – 31 March) only the far call, on 2 March.
+    march = kpi(p.head, "active_clients", date(2026, 3, 1), date(2026, 3, 31), now=today)
+    assert march.total.value == 1
 
     assert_rollups_exact()
 
@@ -75,7 +80,10 @@ def test_deleting_and_restoring_a_deal_moves_its_clients_last_touch(world):
 
     world.delete(deal, today)
     assert kpi(p.head, "active_clients", *june, now=today).total.value == 0
-    assert ClientTouch.objects.get(company=company).last_at == today - timedelta(days=150)
+    spell = ClientSpell.objects.get(company=company)
+    assert (spell.after, spell.until) == (
+        today - timedelta(days=150), today - timedelta(days=60)
+    )
     assert_rollups_exact()
 
     world.restore(fresh(deal), today)

@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 from voronka.analytics import values as v
 from voronka.analytics.context import Ctx, fold_key, record_group
 from voronka.analytics.deal_sums import amount_base
+from voronka.analytics.spells import ACTIVE_WINDOW
 from voronka.analytics.values import Result, Value
 
-ACTIVE_WINDOW_DAYS = 90
 CHURN_DAYS = 365
 NO_PURCHASES = gettext_lazy("no client has bought anything up to the end of the period")
 
@@ -88,16 +88,13 @@ def repeat_purchase_rate(ctx: Ctx) -> Result:
     return Result(v.ratio(repeat, len(found), NO_PURCHASES))
 
 
-def _touches_serve(ctx: Ctx) -> bool:
-    """Each client's newest interaction answers for the whole organisation, now, when no
-    interaction is dated in the future (one of those would hide the client's earlier ones)."""
-    from voronka.analytics.models import ClientTouch
+def _spells_serve(ctx: Ctx) -> bool:
+    """The clients' active spells answer for the whole organisation: the head of sales or an
+    admin, no filters (a spell does not say whose interaction made it)."""
     from voronka.core.visibility import sees_everything
 
     unfiltered = not any(ctx.scope.filters.as_json().values())
-    if ctx.direct or not unfiltered or ctx.as_of < ctx.now or not sees_everything(ctx.scope.actor):
-        return False
-    return not ClientTouch.objects.filter(last_at__gte=ctx.as_of).exists()
+    return not ctx.direct and unfiltered and sees_everything(ctx.scope.actor)
 
 
 def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
@@ -130,16 +127,13 @@ def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
 def active_clients(ctx: Ctx) -> Result:
     """Active clients: distinct clients with an interaction in the 90 days up to the as-of date."""
     until = ctx.as_of
-    since = until - timedelta(days=ACTIVE_WINDOW_DAYS)
-    if _touches_serve(ctx):
-        from voronka.analytics.models import ClientTouch
+    if _spells_serve(ctx):
+        from voronka.analytics.models import ClientSpell
 
-        return Result(
-            v.count(ClientTouch.objects.filter(last_at__gte=since, last_at__lt=until).count())
-        )
-    return Result(
-        v.count(len(_touched_clients(ctx, until - timedelta(days=ACTIVE_WINDOW_DAYS), until)))
-    )
+        # Active at M: an interaction at t with t < M ≤ t + 90 days, i.e. a spell holding M.
+        spells = ClientSpell.objects.filter(after__lt=until, until__gte=until)
+        return Result(v.count(spells.count()))
+    return Result(v.count(len(_touched_clients(ctx, until - ACTIVE_WINDOW, until))))
 
 
 def lifecycle_stage_counts(ctx: Ctx) -> Result:

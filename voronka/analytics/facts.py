@@ -18,16 +18,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 
+from voronka.analytics import spells
 from voronka.analytics.models import (
     ActivityDayTotal,
-    ClientTouch,
     DealDayTotal,
     FunnelDayTotal,
     LeadDayTotal,
 )
+from voronka.analytics.spells import ClientKey, client_key
 from voronka.core import organisation
 from voronka.core.money import cents
 
@@ -258,21 +259,11 @@ def settle(before: Snapshot, *, deal: Any = None, lead: Any = None) -> None:
     if lead is not None:
         lead_ids.add(lead.pk)
     apply(before.facts, current_facts(deal_ids=deal_ids, lead_ids=lead_ids))
-    refresh_touches(clients)
+    spells.refresh_deals(deal_ids)
+    spells.refresh_clients(clients)
 
 
-# Interactions: counts per author and day, and each client's newest interaction ---------------
-
-ClientKey = tuple[str, int] | None
-
-
-def client_key(company_id: int | None, contact_id: int | None) -> ClientKey:
-    """A client is its company, or the contact of a record without a company."""
-    if company_id:
-        return ("company", company_id)
-    if contact_id:
-        return ("contact", contact_id)
-    return None
+# Interactions: counted per author and day; they also make their client active ---------------
 
 
 def activity_facts(activity: Any, tz: ZoneInfo) -> Facts:
@@ -281,75 +272,15 @@ def activity_facts(activity: Any, tz: ZoneInfo) -> Facts:
 
 
 def activity_logged(activity: Any) -> None:
-    """An activity was logged (or restored): count it, and touch its client."""
+    """An activity was logged (or restored): count it, and recompute its client's spells."""
     apply({}, activity_facts(activity, organisation.current().tz))
-    refresh_touches({client_key(activity.company_id, activity.contact_id)})
+    spells.refresh_clients({client_key(activity.company_id, activity.contact_id)})
 
 
 def activity_removed(activity: Any) -> None:
-    """An activity was deleted: it counts no more, and its client's last touch may go back."""
+    """An activity was deleted: it counts no more, and its client may not have been active."""
     apply(activity_facts(activity, organisation.current().tz), {})
-    refresh_touches({client_key(activity.company_id, activity.contact_id)})
-
-
-def _client_records(kind: str, pk: int) -> tuple[Any, Any]:
-    from voronka.activities.models import Activity
-    from voronka.sales.models import Deal
-
-    if kind == "company":
-        return Activity.objects.filter(company_id=pk), Deal.objects.filter(company_id=pk)
-    return (
-        Activity.objects.filter(company__isnull=True, contact_id=pk),
-        Deal.objects.filter(company__isnull=True, contact_id=pk),
-    )
-
-
-def last_touch(kind: str, pk: int) -> datetime | None:
-    """The client's newest interaction, read from the records."""
-    from voronka.sales.models import StageHistory
-
-    activities, deals = _client_records(kind, pk)
-    times = [
-        activities.aggregate(m=Max("occurred_at"))["m"],
-        deals.aggregate(m=Max("created_at"))["m"],
-        StageHistory.objects.filter(deal__in=deals.values("pk")).aggregate(m=Max("moved_at"))["m"],
-    ]
-    found = [t for t in times if t is not None]
-    return max(found) if found else None
-
-
-def refresh_touches(keys: Iterable[ClientKey]) -> None:
-    """Recompute the newest interaction of these clients from their records."""
-    for key in keys:
-        if key is None:
-            continue
-        kind, pk = key
-        last = last_touch(kind, pk)
-        if last is None:
-            ClientTouch.objects.filter(**{f"{kind}_id": pk}).delete()
-        else:
-            where: dict[str, Any] = {f"{kind}_id": pk}
-            ClientTouch.objects.update_or_create(defaults={"last_at": last}, **where)
-
-
-def _all_touches() -> dict[tuple[str, int], datetime]:
-    from voronka.activities.models import Activity
-    from voronka.sales.models import Deal, StageHistory
-
-    newest: dict[tuple[str, int], datetime] = {}
-    sources = [
-        Activity.objects.values_list("company_id", "contact_id").annotate(m=Max("occurred_at")),
-        Deal.objects.values_list("company_id", "contact_id").annotate(m=Max("created_at")),
-        StageHistory.objects.filter(deal__deleted_at__isnull=True)
-        .values_list("deal__company_id", "deal__contact_id")
-        .annotate(m=Max("moved_at")),
-    ]
-    for rows in sources:
-        for company_id, contact_id, at in rows.order_by():
-            key = client_key(company_id, contact_id)
-            if key is not None and (key not in newest or newest[key] < at):
-                newest[key] = at
-    return newest
+    spells.refresh_clients({client_key(activity.company_id, activity.contact_id)})
 
 
 # Rebuilding from the records -----------------------------------------------------------------
@@ -436,9 +367,4 @@ def rebuild() -> int:
     for model, rows in batches.items():
         model.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
-    ClientTouch.objects.all().delete()
-    touches = [
-        ClientTouch(**{f"{kind}_id": pk}, last_at=at) for (kind, pk), at in _all_touches().items()
-    ]
-    ClientTouch.objects.bulk_create(touches, batch_size=2000)
-    return written + len(touches)
+    return written + spells.rebuild()

@@ -203,32 +203,63 @@ class ActivityDayTotal(models.Model):
         return f"{self.day} {self.author_id}: {self.count}"
 
 
-class ClientTouch(models.Model):
-    """A client's newest interaction: an activity logged, a deal created or moved.
+class ClientSpell(models.Model):
+    """A stretch of time in which a client counts as active: (after, until].
 
-    The client is a company, or a contact on records without a company. Kept exact
-    (recomputed from the records) by the services that log or delete interactions and
-    change deals, so "active clients now" is one index range instead of 90 days of rows.
+    A client is active at a moment when it had an interaction (an activity logged, a deal
+    created or moved) in the 90 days before it. Each interaction at ``t`` makes the client
+    active during (t, t + 90 days]; the overlapping stretches of one client merge into
+    spells, so "active clients at M" counts the spells holding M — a range of the index on
+    ``until`` — instead of reading 90 days of interactions. Recomputed from the client's
+    records by the services that change them.
     """
 
-    company = models.OneToOneField(
+    company = models.ForeignKey(
         "clients.Company", null=True, on_delete=models.CASCADE, related_name="+"
     )
-    contact = models.OneToOneField(
+    contact = models.ForeignKey(
         "clients.Contact", null=True, on_delete=models.CASCADE, related_name="+"
     )
-    last_at = models.DateTimeField(db_index=True)
+    after = models.DateTimeField()
+    until = models.DateTimeField(db_index=True)
 
     class Meta:
-        verbose_name = _("last interaction of a client")
-        verbose_name_plural = _("last interactions of clients")
+        verbose_name = _("active spell of a client")
+        verbose_name_plural = _("active spells of clients")
         constraints = [
             models.CheckConstraint(
                 condition=Q(company__isnull=False, contact__isnull=True)
                 | Q(company__isnull=True, contact__isnull=False),
-                name="clienttouch_company_or_contact",
+                name="clientspell_company_or_contact",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.company_id or self.contact_id}: {self.last_at}"
+        return f"{self.company_id or self.contact_id}: {self.after} – {self.until}"
+
+
+class OpenSpell(models.Model):
+    """A deal's stay in an open stage: (after, until], ``until`` far in the future while it
+    stays. The open pipeline and the overdue deals as of a past moment sum the stays that
+    hold it, each with the deal's current amount, owner, pipeline and source — what the
+    records themselves say about that moment."""
+
+    deal = models.ForeignKey("sales.Deal", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    pipeline = models.ForeignKey("sales.Pipeline", on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(
+        "sales.LeadSource", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.ForeignKey("sales.Stage", on_delete=models.CASCADE, related_name="+")
+    amount = models.DecimalField(max_digits=20, decimal_places=2)  # base currency
+    expected_close_date = models.DateField(null=True)
+    after = models.DateTimeField()
+    until = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("stay of a deal in an open stage")
+        verbose_name_plural = _("stays of deals in open stages")
+        indexes = [models.Index(fields=["deal"], name="openspell_deal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id} in {self.stage_id}: {self.after} – {self.until}"

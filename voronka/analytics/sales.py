@@ -354,6 +354,8 @@ def _pipeline_sums(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSum
             total.add(part)
             groups[fold_key(ctx.by, row[field])].add(part)
         return total, (dict(groups) if ctx.by else None)
+    if ctx.as_of < ctx.now and ctx.rollups_serve(PIPELINE_ROLLUP_GROUPS | {"source"}):
+        return _pipeline_from_stays(ctx)
     qs = open_deals_as_of(ctx).order_by()
     sums = {
         "n": Count("pk", distinct=True),
@@ -368,6 +370,32 @@ def _pipeline_sums(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSum
         return total, None  # a point in time has no time groups
     for row in qs.annotate(g=expr).values("g").annotate(**sums):
         groups[fold_key(ctx.by, row["g"])].add(_pipeline_part(row))
+    return total, dict(groups)
+
+
+def _stays_at(ctx: Ctx) -> Any:
+    """The open stays holding the as-of moment: one per deal open then, in its stage then."""
+    from voronka.analytics.models import OpenSpell
+
+    as_of = ctx.as_of
+    return OpenSpell.objects.filter(
+        ctx.scope.deal_rollup(), after__lt=as_of, until__gte=as_of
+    ).order_by()
+
+
+STAY_FIELDS = {"stage": "stage_id", "pipeline": "pipeline_id", "source": "source_id"}
+
+
+def _pipeline_from_stays(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSums] | None]:
+    rows = _stays_at(ctx)
+    sums = {"n": Count("pk"), "a": Sum("amount"), "w": Sum(F("amount") * F("stage__probability"))}
+    total = _pipeline_part(rows.aggregate(**sums))
+    if ctx.by is None or ctx.by in ("day", "week", "month", "quarter"):
+        return total, None
+    field = STAY_FIELDS.get(ctx.by) or owner_field(ctx.by) or "stage_id"
+    groups: dict[str | None, PipelineSums] = defaultdict(PipelineSums)
+    for row in rows.values(field).annotate(**sums):
+        groups[fold_key(ctx.by, row[field])].add(_pipeline_part(row))
     return total, dict(groups)
 
 
@@ -397,7 +425,25 @@ def weighted_pipeline_value(ctx: Ctx) -> Result:
 
 def overdue_deals(ctx: Ctx) -> Result:
     """Overdue deals: open deals whose expected close date is before the as-of date."""
-    qs = open_deals_as_of(ctx).filter(expected_close_date__lt=ctx.as_of_date).order_by()
+    late = Q(expected_close_date__lt=ctx.as_of_date)
+    point_groups = PIPELINE_ROLLUP_GROUPS | {"source"}
+    if ctx.as_of < ctx.now and ctx.rollups_serve(point_groups):
+        stays = _stays_at(ctx).filter(late)
+        field = STAY_FIELDS.get(ctx.by or "") or (owner_field(ctx.by) if ctx.by else None)
+        if field is None:
+            return result(ctx, stays.count(), None, v.count)
+        counted = {
+            fold_key(ctx.by, row[field]): row["n"]
+            for row in stays.values(field).annotate(n=Count("pk"))
+        }
+        return result(ctx, sum(counted.values()), counted, v.count)
+    if ctx.as_of >= ctx.now and ctx.by is None:
+        from voronka.sales.models import Deal
+
+        # Now: an index range of the open deals, no stage to look up.
+        now_late = Deal.all_objects.filter(ctx.scope.deals(), late, status=Deal.Status.OPEN)
+        return result(ctx, now_late.count(), None, v.count)
+    qs = open_deals_as_of(ctx).filter(late).order_by()
     total = qs.aggregate(n=Count("pk", distinct=True))["n"] or 0
     if ctx.by is None or ctx.by in ("day", "week", "month", "quarter"):
         return result(ctx, total, None, v.count)
