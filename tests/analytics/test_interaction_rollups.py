@@ -81,9 +81,7 @@ def test_deleting_and_restoring_a_deal_moves_its_clients_last_touch(world):
     world.delete(deal, today)
     assert kpi(p.head, "active_clients", *june, now=today).total.value == 0
     spell = ClientSpell.objects.get(company=company)
-    assert (spell.after, spell.until) == (
-        today - timedelta(days=150), today - timedelta(days=60)
-    )
+    assert (spell.after, spell.until) == (today - timedelta(days=150), today - timedelta(days=60))
     assert_rollups_exact()
 
     world.restore(fresh(deal), today)

@@ -139,6 +139,8 @@ class Task(DomainModel, RecordLinks):
         indexes = [
             models.Index(fields=["assignee", "status", "due_at"], name="task_assignee_idx"),
             models.Index(fields=["status", "due_at"], name="task_due_idx"),
+            # Tasks open at a past moment include those completed after it.
+            models.Index(fields=["completed_at"], name="task_completed_idx"),
             models.Index(fields=["deal", "status", "due_at"], name="task_deal_idx"),
             models.Index(fields=["company", "status", "due_at"], name="task_company_idx"),
             models.Index(fields=["contact", "status", "due_at"], name="task_contact_idx"),

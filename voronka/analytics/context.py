@@ -31,6 +31,8 @@ class Ctx:
     now: datetime = field(default_factory=timezone.now)
     # Read the records themselves instead of the rollups (tests compare both).
     direct: bool = False
+    # Medians read every value of the period; a comparison or a ranking may go without.
+    medians: bool = True
     # Sums already read for this report: several KPIs share them (won revenue, average check).
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -688,7 +688,11 @@ def build(
     board = Dashboard(choice=choice, previous=period.previous())
 
     def compute(ids: Iterable[str], *, on: Period = period, by: str | None = None) -> Any:
-        return engine.compute(actor=actor, ids=ids, period=on, by=by, filters=filters, now=now)
+        # Medians only where the page shows one: the tiles of the chosen period.
+        medians = on == period and by is None
+        return engine.compute(
+            actor=actor, ids=ids, period=on, by=by, filters=filters, now=now, medians=medians
+        )
 
     tile_ids = available(
         [t.kpi for t in TILES] + [a for t in TILES for a in t.also]

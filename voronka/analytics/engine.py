@@ -133,11 +133,13 @@ def compute(
     filters: Filters | None = None,
     now: datetime | None = None,
     direct: bool = False,
+    medians: bool = True,
 ) -> Report:
     """Compute the KPIs ``ids`` for ``actor``: only records they may see count.
 
     A KPI that cannot be grouped by ``by`` returns its total and an empty list of
-    groups with a reason, rather than failing the whole report.
+    groups with a reason, rather than failing the whole report. ``medians=False`` leaves
+    the medians of durations out (a dashboard's comparison or ranking shows the means).
     """
     ids = list(dict.fromkeys(ids))
     unknown = [i for i in ids if i not in KPIS]
@@ -153,7 +155,10 @@ def compute(
     for kpi_id in ids:
         kpi = KPIS[kpi_id]
         grouped = by is not None and by in kpi.groupings
-        ctx = Ctx(scope, period, by if grouped else None, now=now, direct=direct, memo=memo)
+        ctx = Ctx(
+            scope, period, by if grouped else None, now=now, direct=direct, medians=medians,
+            memo=memo,
+        )  # fmt: skip
         outcome = kpi.fn(ctx)
         if by is not None and not grouped:
             outcome = Result(outcome.total, [])

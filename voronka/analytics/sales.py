@@ -199,7 +199,7 @@ def _days(us: float | None) -> float | None:
 
 def sales_cycle_days(ctx: Ctx) -> Result:
     """Average deal time: days from creation to winning, of deals won in the period."""
-    total, groups = deal_sums(ctx, "won", medians=True)
+    total, groups = deal_sums(ctx, "won", medians=ctx.medians)
 
     def value(s: DealSums) -> Value:
         mean = _days(s.cycle_us / s.count) if s.count else None
@@ -210,7 +210,7 @@ def sales_cycle_days(ctx: Ctx) -> Result:
 
 def lead_to_win_days(ctx: Ctx) -> Result:
     """Days from lead to sale, of deals won in the period that came from a lead."""
-    total, groups = deal_sums(ctx, "won", medians=True)
+    total, groups = deal_sums(ctx, "won", medians=ctx.medians)
     reason = _("no deal won in the period came from a lead")
 
     def value(s: DealSums) -> Value:
@@ -316,11 +316,13 @@ class PipelineSums:
     count: int = 0
     amount: Decimal = Decimal("0")
     weighted: Decimal = Decimal("0")
+    late: int = 0  # overdue then (read from the stays only)
 
     def add(self, other: PipelineSums) -> None:
         self.count += other.count
         self.amount += other.amount
         self.weighted += other.weighted
+        self.late += other.late
 
 
 def pipeline_sums(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSums] | None]:
@@ -387,8 +389,18 @@ STAY_FIELDS = {"stage": "stage_id", "pipeline": "pipeline_id", "source": "source
 
 
 def _pipeline_from_stays(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSums] | None]:
+    """Open deals as of a past moment, with how many were overdue then (one read for both)."""
+    return ctx.remember("stays", lambda: _read_stays(ctx))  # type: ignore[no-any-return]
+
+
+def _read_stays(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, PipelineSums] | None]:
     rows = _stays_at(ctx)
-    sums = {"n": Count("pk"), "a": Sum("amount"), "w": Sum(F("amount") * F("stage__probability"))}
+    sums = {
+        "n": Count("pk"),
+        "a": Sum("amount"),
+        "w": Sum(F("amount") * F("stage__probability")),
+        "late": Count("pk", filter=Q(expected_close_date__lt=ctx.as_of_date)),
+    }
     total = _pipeline_part(rows.aggregate(**sums))
     if ctx.by is None or ctx.by in ("day", "week", "month", "quarter"):
         return total, None
@@ -402,7 +414,7 @@ def _pipeline_from_stays(ctx: Ctx) -> tuple[PipelineSums, dict[str | None, Pipel
 def _pipeline_part(row: dict[str, Any]) -> PipelineSums:
     """Count, amount and Σ amount × probability (in percent points) → sums in money."""
     weighted = Decimal(str(row["w"] or 0)) / 100
-    return PipelineSums(row["n"] or 0, row["a"] or Decimal("0"), weighted)
+    return PipelineSums(row["n"] or 0, row["a"] or Decimal("0"), weighted, row.get("late") or 0)
 
 
 def open_deals(ctx: Ctx) -> Result:
@@ -428,15 +440,10 @@ def overdue_deals(ctx: Ctx) -> Result:
     late = Q(expected_close_date__lt=ctx.as_of_date)
     point_groups = PIPELINE_ROLLUP_GROUPS | {"source"}
     if ctx.as_of < ctx.now and ctx.rollups_serve(point_groups):
-        stays = _stays_at(ctx).filter(late)
-        field = STAY_FIELDS.get(ctx.by or "") or (owner_field(ctx.by) if ctx.by else None)
-        if field is None:
-            return result(ctx, stays.count(), None, v.count)
-        counted = {
-            fold_key(ctx.by, row[field]): row["n"]
-            for row in stays.values(field).annotate(n=Count("pk"))
-        }
-        return result(ctx, sum(counted.values()), counted, v.count)
+        stays, by_group = _pipeline_from_stays(ctx)
+        if by_group is not None:  # only groups with an overdue deal, as the records list them
+            by_group = {key: part for key, part in by_group.items() if part.late}
+        return result(ctx, stays, by_group, lambda s: v.count(s.late))
     if ctx.as_of >= ctx.now and ctx.by is None:
         from voronka.sales.models import Deal
 
@@ -448,10 +455,10 @@ def overdue_deals(ctx: Ctx) -> Result:
     if ctx.by is None or ctx.by in ("day", "week", "month", "quarter"):
         return result(ctx, total, None, v.count)
     expr = F("stage_then") if ctx.by == "stage" else record_group(ctx.by)
-    groups: dict[str | None, int] = defaultdict(int)
+    counted: dict[str | None, int] = defaultdict(int)
     for row in qs.annotate(g=expr).values("g").annotate(n=Count("pk", distinct=True)):
-        groups[fold_key(ctx.by, row["g"])] += row["n"]
-    return result(ctx, total, dict(groups), v.count)
+        counted[fold_key(ctx.by, row["g"])] += row["n"]
+    return result(ctx, total, dict(counted), v.count)
 
 
 # The funnel ----------------------------------------------------------------------------------

@@ -357,8 +357,13 @@ class Deal(DomainModel):
             models.Index(
                 fields=["stage", "-stage_entered_at", "-id"], name="deal_stage_entered_idx"
             ),
-            # Overdue deals: open ones whose expected close date has passed.
-            models.Index(fields=["status", "expected_close_date"], name="deal_status_expected_idx"),
+            # Overdue deals: open ones whose expected close date has passed (alive ones only,
+            # so counting them reads the index alone).
+            models.Index(
+                fields=["status", "expected_close_date"],
+                condition=Q(deleted_at__isnull=True),
+                name="deal_status_expected_idx",
+            ),
             # "My open deals, newest first" without sorting all of a manager's deals.
             models.Index(
                 fields=["owner", "status", "-created_at", "-id"], name="deal_owner_status_idx"

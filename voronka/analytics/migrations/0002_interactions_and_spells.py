@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('analytics', '0001_initial'),
         ('clients', '0004_company_last_contact_at_contact_last_contact_at'),
-        ('sales', '0008_deal_overdue_index'),
+        ('sales', '0007_deal_last_contact_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
