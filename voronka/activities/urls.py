@@ -1,6 +1,6 @@
 from django.urls import path
 
-from voronka.activities.views import my_day, notifications, tasks, timeline
+from voronka.activities.views import activities, my_day, notifications, tasks, timeline
 
 app_name = "activities"
 
@@ -28,4 +28,5 @@ urlpatterns = [
     # timeline
     path("timeline/", timeline.timeline, name="timeline"),
     path("log/", timeline.activity_create, name="activity-create"),
+    path("interactions/", activities.activity_list, name="activity-list"),
 ]
