@@ -29,6 +29,7 @@ from voronka.core.seeding import activities as activity_gen
 from voronka.core.seeding import clients as client_gen
 from voronka.core.seeding import deals as deal_gen
 from voronka.core.seeding import leads as lead_gen
+from voronka.core.seeding import plans as plan_gen
 from voronka.core.seeding import reference
 from voronka.core.seeding.history import record_created
 from voronka.core.seeding.pools import Pools
@@ -174,6 +175,7 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
     rebuild_board_totals()
     rebuild_kpi_rollups()
     progress("rollups rebuilt")
+    progress(f"{plan_gen.write(today, rng)} monthly targets set")
     writer.analyze()
     progress(f"done: {writer.rows_written} rows")
     return Summary(
