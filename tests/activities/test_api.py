@@ -371,7 +371,7 @@ def test_the_timeline_costs_the_same_for_30_entries(
     api = ApiClient(personas.lead)
     api.get("/me")
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = api.get("/timeline", company=company.pk, limit=40)
 
     assert len(response.json()["entries"]) == 30

@@ -263,27 +263,36 @@ def timeline(
     """
     kinds = kinds or TIMELINE_KINDS
     activity_kinds = [k for k in kinds if k in Activity.Kind.values]
-    acts = Activity.objects.select_related("author", "deal")
+    base = Activity.objects.select_related("author", "deal")
     moves = StageHistory.objects.select_related("from_stage", "to_stage", "moved_by", "deal")
+    # Each source of activities is read newest-first through its own index: an OR of the
+    # client and its deals would make the database sort all of a big client's activities.
+    sources: list[QuerySet[Activity]]
     if deal is not None:
-        acts = acts.filter(deal=deal)
+        sources = [base.filter(deal=deal)]
         moves = moves.filter(deal=deal)
     elif lead is not None:  # a lead has no stages: its timeline is what was logged on it
-        acts = acts.filter(lead=lead)
+        sources = [base.filter(lead=lead)]
         moves = moves.none()
     else:
         field = "company" if company is not None else "contact"
         record = company if company is not None else contact
         deal_ids = deals_visible_to(user).filter(**{field: record}).values("pk")
-        acts = acts.filter(Q(**{field: record}) | Q(deal__in=deal_ids))
+        sources = [
+            base.filter(**{field: record}),
+            base.filter(deal__in=deal_ids).exclude(**{field: record}),
+        ]
         moves = moves.filter(deal__in=deal_ids)
     if before is not None:
-        acts = acts.filter(occurred_at__lt=before)
+        sources = [acts.filter(occurred_at__lt=before) for acts in sources]
         moves = moves.filter(moved_at__lt=before)
     entries: list[TimelineEntry] = []
     if activity_kinds:
-        acts = acts.filter(kind__in=activity_kinds).order_by("-occurred_at", "-pk")[: limit + 1]
-        entries += [TimelineEntry(a.occurred_at, a.kind, activity=a) for a in acts]
+        for acts in sources:
+            newest = acts.filter(kind__in=activity_kinds).order_by("-occurred_at", "-pk")
+            entries += [
+                TimelineEntry(a.occurred_at, a.kind, activity=a) for a in newest[: limit + 1]
+            ]
     if "stage" in kinds:
         moves = moves.order_by("-moved_at", "-pk")[: limit + 1]
         entries += [TimelineEntry(m.moved_at, "stage", stage_change=m) for m in moves]
