@@ -214,14 +214,14 @@ _ROLLUP_FIELDS = {
         "day", "owner_id", "pipeline_id", "source_id", "stage_id", "reached", "left", "stay_us",
     ),
     ActivityDayTotal: ("day", "author_id", "count"),
-    ClientSpell: ("company_id", "contact_id", "after", "until"),
+    ClientSpell: ("company_id", "contact_id", "person_id", "after", "until"),
     OpenSpell: (
         "deal_id", "owner_id", "pipeline_id", "source_id", "stage_id", "after", "until",
         "amount", "expected_close_date",
     ),
 }  # fmt: skip
 _KEY_LENGTH = {
-    DealDayTotal: 5, LeadDayTotal: 3, FunnelDayTotal: 5, ActivityDayTotal: 2, ClientSpell: 2,
+    DealDayTotal: 5, LeadDayTotal: 3, FunnelDayTotal: 5, ActivityDayTotal: 2, ClientSpell: 3,
     OpenSpell: 7,
 }  # fmt: skip
 

@@ -438,7 +438,9 @@ def test_kpis_without_a_record_list_and_ungroupable_groups_get_no_link(db):
     assert drill_url("deals_won", AUTUMN, Filters(), by="product", key=None) is None
     assert drill_url("deals_won", AUTUMN, Filters(), by="month", key="2027-01") is None
     assert drill_url("leads_new", AUTUMN, Filters(pipeline=1)) is None
-    assert drill_url("activities_logged", AUTUMN, Filters()) is None  # no page lists them yet
+    assert drill_url("activities_logged", AUTUMN, Filters()) == (
+        "/activities/interactions/?from=2026-09-01&to=2026-10-31"
+    )
     with pytest.raises(UnknownKpi):
         drill_url("no_such_kpi", AUTUMN, Filters())
 

@@ -13,6 +13,7 @@ from tests import factories
 from tests.analytics.conftest import assert_rollups_exact, fresh, groups, kpi, msk
 from voronka.activities import services as activity_services
 from voronka.analytics.models import ClientSpell
+from voronka.analytics.scope import Filters
 from voronka.clients.models import Contact
 
 
@@ -58,6 +59,13 @@ def test_active_clients_come_from_the_spells_of_each_client(world):
 
     active = kpi(p.head, "active_clients", date(2026, 6, 1), date(2026, 6, 30), now=today)
     assert active.total.value == 3  # near, moved, person
+    # Each reader sees the clients touched by the people they may see (through spells too).
+    june = (date(2026, 6, 1), date(2026, 6, 30))
+    assert kpi(p.alice, "active_clients", *june, now=today).total.value == 1  # near
+    assert kpi(p.bob, "active_clients", *june, now=today).total.value == 2  # moved, person
+    assert kpi(p.lead, "active_clients", *june, now=today).total.value == 1  # alice's near
+    south = Filters(team=p.bob.team_id)
+    assert kpi(p.head, "active_clients", *june, filters=south, now=today).total.value == 2
     # One spell a client, but two for "moved": its deal's creation and its move are 170 days
     # apart, more than the 90 days a spell lasts.
     assert ClientSpell.objects.count() == 5

@@ -89,12 +89,11 @@ def repeat_purchase_rate(ctx: Ctx) -> Result:
 
 
 def _spells_serve(ctx: Ctx) -> bool:
-    """The clients' active spells answer for the whole organisation: the head of sales or an
-    admin, no filters (a spell does not say whose interaction made it)."""
-    from voronka.core.visibility import sees_everything
-
-    unfiltered = not any(ctx.scope.filters.as_json().values())
-    return not ctx.direct and unfiltered and sees_everything(ctx.scope.actor)
+    """The clients' active spells carry the person, so they answer for any reader and any
+    manager or team; a pipeline, source or product filter narrows only the deals, which a
+    spell does not tell apart."""
+    f = ctx.scope.filters
+    return not ctx.direct and not (f.pipeline or f.source or f.product)
 
 
 def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
@@ -130,9 +129,13 @@ def active_clients(ctx: Ctx) -> Result:
     if _spells_serve(ctx):
         from voronka.analytics.models import ClientSpell
 
-        # Active at M: an interaction at t with t < M ≤ t + 90 days, i.e. a spell holding M.
-        spells = ClientSpell.objects.filter(after__lt=until, until__gte=until)
-        return Result(v.count(spells.count()))
+        # Active at M: an interaction at t with t < M ≤ t + 90 days, i.e. a spell holding M,
+        # of a person the reader may see; a client counts once whoever touched it.
+        spells = ClientSpell.objects.filter(
+            ctx.scope.people("person"), after__lt=until, until__gte=until
+        )
+        clients = spells.order_by().values("company_id", "contact_id").distinct()
+        return Result(v.count(clients.count()))
     return Result(v.count(len(_touched_clients(ctx, until - ACTIVE_WINDOW, until))))
 
 

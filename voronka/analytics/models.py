@@ -204,14 +204,15 @@ class ActivityDayTotal(models.Model):
 
 
 class ClientSpell(models.Model):
-    """A stretch of time in which a client counts as active: (after, until].
+    """A stretch of time in which a client counts as active through one person: (after, until].
 
     A client is active at a moment when it had an interaction (an activity logged, a deal
     created or moved) in the 90 days before it. Each interaction at ``t`` makes the client
-    active during (t, t + 90 days]; the overlapping stretches of one client merge into
-    spells, so "active clients at M" counts the spells holding M — a range of the index on
-    ``until`` — instead of reading 90 days of interactions. Recomputed from the client's
-    records by the services that change them.
+    active during (t, t + 90 days]; the overlapping stretches of one client and one person
+    (the activity's author, the deal's owner) merge into spells, so "active clients at M"
+    counts the distinct clients of the spells holding M — a range of the index on ``until``,
+    narrowed to the people the reader may see — instead of reading 90 days of interactions.
+    Recomputed from the client's records by the services that change them.
     """
 
     company = models.ForeignKey(
@@ -220,6 +221,7 @@ class ClientSpell(models.Model):
     contact = models.ForeignKey(
         "clients.Contact", null=True, on_delete=models.CASCADE, related_name="+"
     )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     after = models.DateTimeField()
     until = models.DateTimeField(db_index=True)
 

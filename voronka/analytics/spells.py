@@ -67,9 +67,10 @@ def open_stays(
 # Keeping them ---------------------------------------------------------------------------------
 
 
-def _client_times(kind: str, which: dict[str, Any]) -> dict[int, list[datetime]]:
+def _client_times(kind: str, which: dict[str, Any]) -> dict[tuple[int, int], list[datetime]]:
     """Every interaction time of the clients of ``kind`` whose id matches the lookups
-    ``which`` (``{"id__in": [...]}``), by client id."""
+    ``which`` (``{"id__in": [...]}``), by client id and person: an activity's author, a
+    deal's owner (for its creation and its moves)."""
     from voronka.activities.models import Activity
     from voronka.sales.models import Deal, StageHistory
 
@@ -78,7 +79,7 @@ def _client_times(kind: str, which: dict[str, Any]) -> dict[int, list[datetime]]
         return Q(**{f"{prefix}{kind}_{name}": value for name, value in which.items()})
 
     no_company = Q() if kind == "company" else Q(company__isnull=True)
-    times: dict[int, list[datetime]] = defaultdict(list)
+    times: dict[tuple[int, int], list[datetime]] = defaultdict(list)
     activities = Activity.objects.filter(on(""), no_company)
     deals = Deal.objects.filter(on(""), no_company)
     moves = StageHistory.objects.filter(
@@ -87,20 +88,22 @@ def _client_times(kind: str, which: dict[str, Any]) -> dict[int, list[datetime]]
         deal__deleted_at__isnull=True,
     )
     owner, deal_owner = f"{kind}_id", f"deal__{kind}_id"
-    for pk, at in activities.order_by().values_list(owner, "occurred_at"):
-        times[pk].append(at)
-    for pk, at in deals.order_by().values_list(owner, "created_at"):
-        times[pk].append(at)
-    for pk, at in moves.order_by().values_list(deal_owner, "moved_at"):
-        times[pk].append(at)
+    for pk, person, at in activities.order_by().values_list(owner, "author_id", "occurred_at"):
+        times[(pk, person)].append(at)
+    for pk, person, at in deals.order_by().values_list(owner, "owner_id", "created_at"):
+        times[(pk, person)].append(at)
+    for pk, person, at in moves.order_by().values_list(deal_owner, "deal__owner_id", "moved_at"):
+        times[(pk, person)].append(at)
     return times
 
 
 def _client_rows(kind: str, which: dict[str, Any]) -> list[ClientSpell]:
     rows = []
-    for pk, times in _client_times(kind, which).items():
+    for (pk, person), times in _client_times(kind, which).items():
         for after, until in active_spells(times):
-            rows.append(ClientSpell(**{f"{kind}_id": pk}, after=after, until=until))
+            rows.append(
+                ClientSpell(**{f"{kind}_id": pk}, person_id=person, after=after, until=until)
+            )
     return rows
 
 
