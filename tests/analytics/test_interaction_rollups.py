@@ -67,8 +67,10 @@ def test_active_clients_come_from_the_spells_of_each_client(world):
     south = Filters(team=p.bob.team_id)
     assert kpi(p.head, "active_clients", *june, filters=south, now=today).total.value == 2
     # One spell a client, but two for "moved": its deal's creation and its move are 170 days
-    # apart, more than the 90 days a spell lasts.
-    assert ClientSpell.objects.count() == 5
+    # apart, more than the 90 days a spell lasts. Each client was touched by one person, so
+    # the rows merging everyone's interactions repeat them.
+    assert ClientSpell.objects.filter(person__isnull=False).count() == 5
+    assert ClientSpell.objects.filter(person__isnull=True).count() == 5
     # As of the end of March (window 1 January – 31 March) only the far call, on 2 March.
     march = kpi(p.head, "active_clients", date(2026, 3, 1), date(2026, 3, 31), now=today)
     assert march.total.value == 1
@@ -88,7 +90,7 @@ def test_deleting_and_restoring_a_deal_moves_its_clients_last_touch(world):
 
     world.delete(deal, today)
     assert kpi(p.head, "active_clients", *june, now=today).total.value == 0
-    spell = ClientSpell.objects.get(company=company)
+    spell = ClientSpell.objects.get(company=company, person=p.bob)
     assert (spell.after, spell.until) == (today - timedelta(days=150), today - timedelta(days=60))
     assert_rollups_exact()
 
@@ -107,3 +109,24 @@ def test_an_interaction_dated_in_the_future_does_not_hide_earlier_ones(world):
 
     active = kpi(p.head, "active_clients", date(2026, 6, 1), date(2026, 6, 30), now=today)
     assert active.total.value == 1
+
+
+def test_a_client_touched_by_two_people_counts_once(world):
+    p = world.people
+    today = msk(2026, 6, 30, 12)
+    shared = factories.company(p.alice)
+    log(world, p.alice, today - timedelta(days=100), company=shared)
+    world.deal(p.bob, today - timedelta(days=40), company=shared)
+    world.at(today)
+    june = (date(2026, 6, 1), date(2026, 6, 30))
+
+    assert kpi(p.head, "active_clients", *june, now=today).total.value == 1
+    assert kpi(p.bob, "active_clients", *june, now=today).total.value == 1
+    assert kpi(p.alice, "active_clients", *june, now=today).total.value == 0  # 100 days ago
+    # Alice's spell ended 10 days ago; merged with Bob's deal the client stays active since.
+    merged = ClientSpell.objects.get(company=shared, person__isnull=True)
+    assert (merged.after, merged.until) == (
+        today - timedelta(days=100),
+        today - timedelta(days=40) + timedelta(days=90),
+    )
+    assert_rollups_exact()

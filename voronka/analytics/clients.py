@@ -128,12 +128,16 @@ def active_clients(ctx: Ctx) -> Result:
     until = ctx.as_of
     if _spells_serve(ctx):
         from voronka.analytics.models import ClientSpell
+        from voronka.core.visibility import sees_everything
 
-        # Active at M: an interaction at t with t < M ≤ t + 90 days, i.e. a spell holding M,
-        # of a person the reader may see; a client counts once whoever touched it.
-        spells = ClientSpell.objects.filter(
-            ctx.scope.people("person"), after__lt=until, until__gte=until
-        )
+        # Active at M: an interaction at t with t < M ≤ t + 90 days, i.e. a spell holding M.
+        holding = ClientSpell.objects.filter(after__lt=until, until__gte=until)
+        f = ctx.scope.filters
+        if sees_everything(ctx.scope.actor) and not (f.manager or f.team):
+            # Everyone's interactions merged: one row per client holding M.
+            return Result(v.count(holding.filter(person__isnull=True).count()))
+        # The people the reader may see; a client counts once whoever touched it.
+        spells = holding.filter(ctx.scope.people("person"), person__isnull=False)
         clients = spells.order_by().values("company_id", "contact_id").distinct()
         return Result(v.count(clients.count()))
     return Result(v.count(len(_touched_clients(ctx, until - ACTIVE_WINDOW, until))))

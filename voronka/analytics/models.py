@@ -221,7 +221,11 @@ class ClientSpell(models.Model):
     contact = models.ForeignKey(
         "clients.Contact", null=True, on_delete=models.CASCADE, related_name="+"
     )
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Who made the client active; no one in particular on the rows that merge everyone's
+    # interactions, which answer "active clients" for a reader who sees everything.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
     after = models.DateTimeField()
     until = models.DateTimeField(db_index=True)
 

@@ -99,11 +99,16 @@ def _client_times(kind: str, which: dict[str, Any]) -> dict[tuple[int, int], lis
 
 def _client_rows(kind: str, which: dict[str, Any]) -> list[ClientSpell]:
     rows = []
+    everyone: dict[int, list[datetime]] = defaultdict(list)
     for (pk, person), times in _client_times(kind, which).items():
+        everyone[pk] += times
         for after, until in active_spells(times):
             rows.append(
                 ClientSpell(**{f"{kind}_id": pk}, person_id=person, after=after, until=until)
             )
+    for pk, times in everyone.items():
+        for after, until in active_spells(times):
+            rows.append(ClientSpell(**{f"{kind}_id": pk}, person_id=None, after=after, until=until))
     return rows
 
 
