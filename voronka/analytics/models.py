@@ -239,6 +239,8 @@ class ClientSpell(models.Model):
                 name="clientspell_company_or_contact",
             ),
         ]
+        # A manager's or a team's active clients: the spells of a few people holding M.
+        indexes = [models.Index(fields=["person", "until"], name="clientspell_person_idx")]
 
     def __str__(self) -> str:
         return f"{self.company_id or self.contact_id}: {self.after} – {self.until}"
