@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet, Sum
 
 from voronka.analytics.context import Ctx, fold_key, owner_field, record_group
-from voronka.analytics.facts import _us
+from voronka.analytics.facts import micros
 from voronka.analytics.models import DealDayTotal
 from voronka.analytics.sql import Median, Seconds
 from voronka.core.money import cents
@@ -191,11 +191,11 @@ def _one_deal(row: dict[str, Any], event: str, tz: Any) -> DealSums:
     if event == DealDayTotal.Event.CREATED:
         return sums
     closed = row["closed_at"]
-    sums.cycle_us = _us(closed - row["created_at"])
+    sums.cycle_us = micros(closed - row["created_at"])
     sums.cycles = [sums.cycle_us]
     if row["lead__created_at"] is not None:
         sums.with_lead = 1
-        sums.lead_cycle_us = _us(closed - row["lead__created_at"])
+        sums.lead_cycle_us = micros(closed - row["lead__created_at"])
         sums.lead_cycles = [sums.lead_cycle_us]
     if row["expected_close_date"] is not None:
         sums.with_expected = 1

@@ -61,8 +61,9 @@ class LeadRow:
     with_won_deal: bool
 
 
-def _us(delta: Any) -> int:
-    return int(delta.total_seconds() * 1_000_000) if delta.days >= 0 else -_us(-delta)
+def micros(delta: Any) -> int:
+    """A time difference in whole microseconds (how the rollups sum durations exactly)."""
+    return int(delta.total_seconds() * 1_000_000) if delta.days >= 0 else -micros(-delta)
 
 
 def deal_facts(row: DealRow, entries: Iterable[tuple[int, datetime]], tz: ZoneInfo) -> Facts:
@@ -79,11 +80,11 @@ def deal_facts(row: DealRow, entries: Iterable[tuple[int, datetime]], tz: ZoneIn
         closed: dict[str, Any] = {
             "count": 1,
             "amount": row.amount,
-            "cycle_us": _us(row.closed_at - row.created_at),
+            "cycle_us": micros(row.closed_at - row.created_at),
         }
         if row.lead_created_at is not None:
             closed["with_lead"] = 1
-            closed["lead_cycle_us"] = _us(row.closed_at - row.lead_created_at)
+            closed["lead_cycle_us"] = micros(row.closed_at - row.lead_created_at)
         if row.expected_close_date is not None:
             closed["with_expected"] = 1
             closed["late"] = int(closed_day > row.expected_close_date)
@@ -94,7 +95,7 @@ def deal_facts(row: DealRow, entries: Iterable[tuple[int, datetime]], tz: ZoneIn
         part = facts.setdefault(key, {"reached": 1, "left": 0, "stay_us": 0})
         if i + 1 < len(ordered):
             part["left"] = 1
-            part["stay_us"] += _us(ordered[i + 1][1] - entered)
+            part["stay_us"] += micros(ordered[i + 1][1] - entered)
     return facts
 
 

@@ -489,7 +489,7 @@ def funnel_sums(ctx: Ctx, pipeline_id: int) -> dict[int, StageSums]:
             out[row["stage_id"]] = StageSums(row["r"] or 0, row["lf"] or 0, row["us"] or 0)
         return out
     from voronka.analytics.deal_sums import deals_of_event
-    from voronka.analytics.facts import _us
+    from voronka.analytics.facts import micros
     from voronka.sales.models import StageHistory
 
     deals = deals_of_event(ctx, "created").filter(pipeline_id=pipeline_id).values("pk")
@@ -506,7 +506,7 @@ def funnel_sums(ctx: Ctx, pipeline_id: int) -> dict[int, StageSums]:
             part = reached.setdefault(stage_id, StageSums(1, 0, 0))
             if i + 1 < len(stays):
                 part.left = 1
-                part.stay_us += _us(stays[i + 1][1] - entered)
+                part.stay_us += micros(stays[i + 1][1] - entered)
         for stage_id, part in reached.items():
             slot = out[stage_id]
             slot.reached += 1
