@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from voronka.accounts.api import router as accounts_router
 from voronka.activities.api import router as activities_router
 from voronka.analytics.api import router as analytics_router
+from voronka.automation.api import router as automation_router
 from voronka.clients.api import router as clients_router
 from voronka.core.api import SessionAuth, TokenAuth, install_error_handlers
 from voronka.sales.api import router as sales_router
@@ -33,3 +34,4 @@ api.add_router("", clients_router)
 api.add_router("", sales_router)
 api.add_router("", activities_router)
 api.add_router("", analytics_router)
+api.add_router("", automation_router)

@@ -335,6 +335,140 @@ def _kpi_details(value: Any) -> list[tuple[str, str]]:
     return rows
 
 
+# --- voronka export ------------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Everything to a ZIP of CSV files, as the "Export everything" page makes it."""
+    _django()
+    from pathlib import Path
+
+    from django.core.management.base import CommandError
+    from django.utils.formats import number_format
+    from django.utils.translation import override
+
+    from voronka.core.full_export import Progress, write_full_export
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise CommandError(f"--out: no such folder: {str(out.parent)!r}")
+    partial = out.with_name(f".{out.name}.part")
+
+    def report(step: Progress) -> None:
+        with override("en"):
+            done = number_format(step.done, force_grouping=True)
+            total = number_format(step.total, force_grouping=True)
+            print(f"[{step.number}/{step.files}] {step.table.file_name}: {done} of {total}",
+                  file=sys.stderr, flush=True)  # fmt: skip
+
+    try:
+        manifest = write_full_export(partial, progress=report)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    rows = sum(manifest["counts"].values())
+    print(f"Wrote {out}: {len(manifest['counts'])} files, {rows} rows")
+    return 0
+
+
+# --- voronka import ------------------------------------------------------------------------------
+
+
+def _import_actor(username: str | None) -> Any:
+    from django.core.management.base import CommandError
+
+    from voronka.accounts.models import Role, User
+
+    if username:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"--as: no active user {username!r}")
+        return user
+    # Records need an author; on a fresh installation there may be nobody yet.
+    return User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+
+
+def _say_outcome(name: str, outcome: Any, *, dry_run: bool) -> None:
+    verb = "would be" if dry_run else ""
+    if outcome.failed:
+        print(f"{name}: not imported: {outcome.failed}", file=sys.stderr)
+        return
+    counts = ", ".join(
+        f"{n} {label}" for n, label in (
+            (outcome.created, "created"), (outcome.updated, "updated"),
+            (outcome.skipped, "skipped"), (outcome.rejected, "rejected"),
+        )
+    )  # fmt: skip
+    print(f"{name}: {outcome.rows} rows: {counts}{' (' + verb + ')' if verb else ''}")
+    for notice in outcome.notices:
+        print(f"  note: {notice}")
+    shown = 0
+    for line, result, _id, column, reason in outcome.sample:
+        if result == "rejected" and shown < 10:
+            where = f", column {column!r}" if column else ""
+            print(f"  line {line}{where}: {reason}")
+            shown += 1
+    if outcome.rejected > shown:
+        print(f"  … and {outcome.rejected - shown} more rejected rows (see --report)")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a file with a mapping, or a multi-file source with its plan."""
+    _django()
+    from pathlib import Path
+
+    from django.core.management.base import CommandError
+
+    from voronka.imports.engine import import_file
+    from voronka.imports.plans import run_plan
+    from voronka.imports.spec import SpecError, load_mapping, load_plan
+
+    actor = _import_actor(args.as_user)
+    reports = Path(args.report) if args.report else None
+    try:
+        if args.plan:
+            if args.file or args.mapping:
+                raise CommandError("give either --plan with --data-dir, or FILE with --mapping")
+            if not args.data_dir:
+                raise CommandError("--data-dir: the folder with the plan's files is needed")
+            plan = load_plan(Path(args.plan))
+            data_dir = Path(args.data_dir)
+            if not data_dir.is_dir():
+                raise CommandError(f"--data-dir: no such folder: {str(data_dir)!r}")
+            results = run_plan(plan, data_dir, actor=actor, dry_run=args.dry_run,
+                               reports_dir=reports)  # fmt: skip
+            for r in results:
+                _say_outcome(r.step.file, r.outcome, dry_run=args.dry_run)
+            if args.dry_run:
+                print("Dry run: nothing was saved.")
+            if any(r.outcome.failed for r in results):
+                return 2
+            return 1 if any(r.outcome.rejected for r in results) else 0
+        if not args.file or not args.mapping:
+            raise CommandError("give FILE with --mapping MAPPING.json (or --plan and --data-dir)")
+        mapping = load_mapping(Path(args.mapping), entity=args.entity)
+    except SpecError as error:
+        raise CommandError(str(error)) from None
+    path = Path(args.file)
+    report = rejected = None
+    if reports is not None:
+        reports.mkdir(parents=True, exist_ok=True)
+        report = (reports / f"{path.stem}.report.csv").open("w", encoding="utf-8", newline="")
+        rejected = (reports / f"{path.stem}.rejected.csv").open("w", encoding="utf-8", newline="")
+    try:
+        outcome = import_file(path, mapping, actor=actor, dry_run=args.dry_run,
+                              all_or_nothing=args.all_or_nothing, report_to=report,
+                              rejected_to=rejected)  # fmt: skip
+    finally:
+        for f in (report, rejected):
+            if f is not None:
+                f.close()
+    _say_outcome(path.name, outcome, dry_run=args.dry_run)
+    if outcome.failed:
+        return 2
+    return 1 if outcome.rejected else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voronka", description="Voronka CRM")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -396,6 +530,39 @@ def build_parser() -> argparse.ArgumentParser:
                    "user's, else the installation's)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the API's JSON")
     p.set_defaults(func=cmd_kpi)
+
+    p = sub.add_parser(
+        "export",
+        help="export all data to a ZIP of CSV files (deleted records included, no passwords)",
+    )
+    p.add_argument("--out", required=True, metavar="FILE.zip", help="the ZIP file to write")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "import",
+        help="import a CSV/XLSX file with a mapping, or a multi-file source with its plan",
+        description="voronka import FILE --entity deals --mapping MAPPING.json, or "
+        "voronka import --plan PLAN.json --data-dir DIR. Exit status: 0 all rows in, "
+        "1 some rows rejected, 2 nothing imported (the error says why).",
+    )
+    p.add_argument("file", nargs="?", help="the CSV or XLSX file")
+    p.add_argument("--entity", choices=["companies", "contacts", "leads", "deals", "products",
+                                        "teams", "users", "activities"])  # fmt: skip
+    p.add_argument("--mapping", metavar="MAPPING.json")
+    p.add_argument("--plan", metavar="PLAN.json")
+    p.add_argument("--data-dir", metavar="DIR", help="where the plan's files are")
+    p.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
+    p.add_argument("--all-or-nothing", action="store_true",
+                   help="one rejected row keeps the whole file out")  # fmt: skip
+    p.add_argument("--report", metavar="DIR", help="write every row's result and the "
+                   "rejected rows as CSV files into DIR")  # fmt: skip
+    p.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help="the person the records are created by (default: the first admin)",
+    )
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "voronka.sales",
     "voronka.activities",
     "voronka.analytics",
+    "voronka.automation",
+    "voronka.webforms",
+    "voronka.imports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -209,6 +212,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "voronka@localhost")
 # --- Background jobs ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", default=TESTING)
+# The largest cell an import reads, in characters; a larger one rejects its row.
+IMPORT_MAX_CELL = int(os.environ.get("VORONKA_IMPORT_MAX_CELL", 1_000_000))
+# An import touching more records than this recomputes the KPI rollups once at the end.
+IMPORT_REBUILD_AFTER = int(os.environ.get("VORONKA_IMPORT_REBUILD_AFTER", 5_000))
+# The largest file the import page accepts, in bytes.
+IMPORT_MAX_UPLOAD = int(os.environ.get("VORONKA_IMPORT_MAX_UPLOAD", 200 * 1024 * 1024))
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

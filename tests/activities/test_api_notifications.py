@@ -136,6 +136,12 @@ def test_preferences_start_with_both_channels_and_a_30_minute_reminder(personas)
                 "in_app": True, "email": True,
             },
             {"kind": "task_assigned", "label": "Task assigned to me", "in_app": True, "email": True},
+            {"kind": "lead_assigned", "label": "New lead assigned to me", "in_app": True,
+             "email": True},
+            {"kind": "import_finished", "label": "My import has finished", "in_app": True,
+             "email": True},
+            {"kind": "webhook_disabled", "label": "A webhook was switched off after failures",
+             "in_app": True, "email": True},
         ],
     }  # fmt: skip
 
@@ -156,6 +162,8 @@ def test_preferences_are_changed_per_kind_and_the_rest_stays(personas):
     assert [(k["kind"], k["in_app"], k["email"]) for k in response.json()["kinds"]] == [
         ("task_reminder", True, True), ("task_overdue", True, False),
         ("task_escalated", True, True), ("task_assigned", True, True),
+        ("lead_assigned", True, True), ("import_finished", True, True),
+        ("webhook_disabled", True, True),
     ]  # fmt: skip
     alice.refresh_from_db()
     assert alice.reminder_minutes == 90

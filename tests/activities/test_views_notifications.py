@@ -164,6 +164,9 @@ def test_the_settings_show_both_channels_on_by_default_and_the_reminder_time(cli
         "task_overdue-in_app": True, "task_overdue-email": True,
         "task_escalated-in_app": True, "task_escalated-email": True,
         "task_assigned-in_app": True, "task_assigned-email": True,
+        "lead_assigned-in_app": True, "lead_assigned-email": True,
+        "import_finished-in_app": True, "import_finished-email": True,
+        "webhook_disabled-in_app": True, "webhook_disabled-email": True,
     }  # fmt: skip
     assert "Напоминание о задаче" in response.content.decode()
 
@@ -178,6 +181,9 @@ def test_saving_the_settings_stores_each_kind_and_the_reminder_time(client, pers
             "task_overdue-in_app": "on", "task_overdue-email": "on",
             "task_escalated-in_app": "on", "task_escalated-email": "on",
             "task_assigned-email": "on",
+            "lead_assigned-in_app": "on", "lead_assigned-email": "on",
+            "import_finished-in_app": "on", "import_finished-email": "on",
+            "webhook_disabled-in_app": "on", "webhook_disabled-email": "on",
         },
     )  # fmt: skip
     assert (response.status_code, response["Location"]) == (

@@ -49,6 +49,9 @@ EXPECTED_PATHS = {
     "/api/v1/notifications/read-all": {"post"},
     "/api/v1/notifications/preferences": {"get", "put"},
     "/api/v1/notifications/{notification_id}/read": {"post"},
+    "/api/v1/webhooks": {"get", "post"},
+    "/api/v1/webhooks/{webhook_id}": {"get", "patch", "delete"},
+    "/api/v1/webhooks/{webhook_id}/deliveries": {"get"},
 }
 
 

@@ -159,6 +159,9 @@ class NotificationKind(models.TextChoices):
     TASK_OVERDUE = "task_overdue", _("Task overdue")
     TASK_ESCALATED = "task_escalated", _("Overdue task of a team member")
     TASK_ASSIGNED = "task_assigned", _("Task assigned to me")
+    LEAD_ASSIGNED = "lead_assigned", _("New lead assigned to me")
+    IMPORT_FINISHED = "import_finished", _("My import has finished")
+    WEBHOOK_DISABLED = "webhook_disabled", _("A webhook was switched off after failures")
 
 
 class Notification(models.Model):

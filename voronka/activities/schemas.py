@@ -18,7 +18,15 @@ Direction = Literal["in", "out"]
 Outcome = Literal["reached", "no_answer", "busy", "voicemail", "wrong_number"]
 TaskPriority = Literal["low", "normal", "high", "urgent"]
 TaskStatus = Literal["open", "in_progress", "done", "cancelled"]
-NotificationKindName = Literal["task_reminder", "task_overdue", "task_escalated", "task_assigned"]
+NotificationKindName = Literal[
+    "task_reminder",
+    "task_overdue",
+    "task_escalated",
+    "task_assigned",
+    "lead_assigned",
+    "import_finished",
+    "webhook_disabled",
+]
 TimelineKind = Literal["call", "meeting", "email", "message", "note", "stage"]
 
 RemindMinutes = Annotated[int, Field(ge=0, le=MAX_REMINDER_MINUTES)]

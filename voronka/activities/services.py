@@ -263,9 +263,14 @@ def preference_set(*, actor: Any, kind: str, in_app: bool, email: bool) -> None:
     )
 
 
-def notify(*, recipient: Any, kind: str, task: Task | None, title: str) -> Notification | None:
+def notify(
+    *, recipient: Any, kind: str, task: Task | None, title: str, url: str = ""
+) -> Notification | None:
     """Create the notice once: a second attempt for the same task, kind and recipient
     (a retried job, a second worker) finds the row there and does nothing.
+
+    A notice about something other than a task passes ``url``, the page it points to;
+    only task notices are kept to one per recipient by the database.
 
     The e-mail, if the recipient wants it, is sent by a job after the commit. Nobody
     is notified once their account is switched off.
@@ -280,8 +285,7 @@ def notify(*, recipient: Any, kind: str, task: Task | None, title: str) -> Notif
         if by_email and recipient.email
         else Notification.EmailStatus.NONE
     )
-    url = ""
-    if task is not None:
+    if task is not None and not url:
         try:
             url = reverse("activities:task-detail", args=[task.pk])
         except NoReverseMatch:  # installations without the task pages
@@ -399,6 +403,8 @@ def task_deadlines_run(*, now: datetime | None = None) -> dict[str, int]:
     for task in late:
         if _deadline_notice(task, task.assignee, NotificationKind.TASK_OVERDUE, _overdue_title, tz):
             sent["overdue"] += 1
+            # The notice row is the once-per-task claim, so the event is told once too.
+            events.emit(events.TASK_OVERDUE, task_id=task.pk, actor_id=None)
     very_late = (
         active.filter(due_at__lte=now - escalate_after)
         .exclude(notifications__kind=NotificationKind.TASK_ESCALATED)

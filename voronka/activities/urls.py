@@ -7,6 +7,7 @@ app_name = "activities"
 urlpatterns = [
     path("my-day/", my_day.my_day, name="my-day"),
     path("tasks/", tasks.task_list, name="task-list"),
+    path("tasks/export/<str:fmt>/", tasks.task_export, name="task-export"),
     path("tasks/new/", tasks.task_create, name="task-create"),
     path("tasks/team/", my_day.task_team, name="task-team"),
     path("tasks/<int:pk>/", tasks.task_detail, name="task-detail"),
@@ -29,4 +30,5 @@ urlpatterns = [
     path("timeline/", timeline.timeline, name="timeline"),
     path("log/", timeline.activity_create, name="activity-create"),
     path("interactions/", activities.activity_list, name="activity-list"),
+    path("interactions/export/<str:fmt>/", activities.activity_export, name="activity-export"),
 ]

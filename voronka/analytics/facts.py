@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 
 from voronka.analytics import spells
@@ -29,7 +29,7 @@ from voronka.analytics.models import (
     LeadDayTotal,
 )
 from voronka.analytics.spells import ClientKey, client_key
-from voronka.core import organisation
+from voronka.core import increments, organisation
 from voronka.core.money import cents
 
 CENT = Decimal("0.01")
@@ -113,67 +113,20 @@ def lead_facts(row: LeadRow, tz: ZoneInfo) -> Facts:
 # Reading a record's current state -------------------------------------------------------------
 
 
-def _deal_row(deal_id: int) -> tuple[DealRow, list[tuple[int, datetime]]] | None:
-    from voronka.sales.models import Deal, StageHistory
-
-    deal = (
-        Deal.all_objects.filter(pk=deal_id, deleted_at__isnull=True).select_related("lead").first()
-    )
-    if deal is None:
-        return None
-    entries = list(
-        StageHistory.objects.filter(deal_id=deal_id)
-        .order_by("moved_at", "pk")
-        .values_list("to_stage_id", "moved_at")
-    )
-    row = DealRow(
-        created_at=deal.created_at,
-        closed_at=deal.closed_at,
-        status=deal.status,
-        owner_id=deal.owner_id,
-        pipeline_id=deal.pipeline_id,
-        source_id=deal.source_id,
-        amount=cents(deal.amount * deal.exchange_rate),
-        expected_close_date=deal.expected_close_date,
-        lead_created_at=deal.lead.created_at if deal.lead is not None else None,
-    )
-    return row, entries
-
-
-def _lead_row(lead_id: int) -> LeadRow | None:
-    from voronka.sales.models import Deal, Lead
-
-    lead = Lead.objects.filter(pk=lead_id).values("created_at", "owner_id", "source_id").first()
-    if lead is None:
-        return None
-    statuses = set(Deal.objects.filter(lead_id=lead_id).values_list("status", flat=True))
-    return LeadRow(
-        lead["created_at"],
-        lead["owner_id"],
-        lead["source_id"],
-        with_deal=bool(statuses),
-        with_won_deal="won" in statuses,
-    )
-
-
-def _deal_lead_id(deal_id: int) -> int | None:
-    from voronka.sales.models import Deal
-
-    return Deal.all_objects.filter(pk=deal_id).values_list("lead_id", flat=True).first()
-
-
 def current_facts(*, deal_ids: Iterable[int] = (), lead_ids: Iterable[int] = ()) -> Facts:
     """The contributions of these records as the database holds them now."""
+    from voronka.sales.models import Deal, Lead
+
     tz = organisation.current().tz
     total: Facts = {}
-    for deal_id in deal_ids:
-        found = _deal_row(deal_id)
-        if found is not None:
-            _merge(total, deal_facts(found[0], found[1], tz))
-    for lead_id in lead_ids:
-        lead = _lead_row(lead_id)
-        if lead is not None:
-            _merge(total, lead_facts(lead, tz))
+    deal_ids = sorted(set(deal_ids))
+    lead_ids = sorted(set(lead_ids))
+    for i in range(0, len(deal_ids), 500):
+        for part in _deal_parts(tz, Deal.objects.filter(pk__in=deal_ids[i : i + 500]), by_ids=True):
+            _merge(total, part)
+    for i in range(0, len(lead_ids), 500):
+        for part in _lead_parts(tz, Lead.objects.filter(pk__in=lead_ids[i : i + 500])):
+            _merge(total, part)
     return total
 
 
@@ -199,20 +152,22 @@ def _key_fields(key: Key) -> tuple[Any, dict[str, Any]]:
     return model, dict(zip(names, key[1:], strict=True))
 
 
-def apply(before: Facts, after: Facts) -> None:
-    """Move the records' contributions from ``before`` to ``after``."""
+def apply(before: Facts, after: Facts, *, known: dict[Any, int] | None = None) -> None:
+    """Move the records' contributions from ``before`` to ``after``.
+
+    Rows change by increments (``count = count + 1``), so two transactions moving the
+    same row both count (see :mod:`voronka.core.increments`).
+    """
     change: Facts = {}
     _merge(change, after)
     _merge(change, before, -1)
-    for key in sorted(change, key=repr):
-        deltas = {name: amount for name, amount in change[key].items() if amount}
-        if not deltas:
-            continue
-        model, where = _key_fields(key)
-        row = model.objects.get_or_create(**where)[0]
-        model.objects.filter(pk=row.pk).update(
-            **{name: F(name) + amount for name, amount in deltas.items()}
-        )
+    by_model: dict[Any, dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
+    for key, values in change.items():
+        model, names = _ROLLUPS[key[0]]
+        by_model[key[0]][tuple(key[1:])] = values
+    for kind, changes in by_model.items():
+        model, names = _ROLLUPS[kind]
+        increments.add(model, names, changes, by="day", known=known)
 
 
 @dataclass
@@ -287,13 +242,16 @@ def activity_removed(activity: Any) -> None:
 # Rebuilding from the records -----------------------------------------------------------------
 
 
-def _all_facts(tz: ZoneInfo, chunk: int = 20_000) -> Iterator[Facts]:
-    from voronka.sales.models import Deal, Lead, StageHistory
+def _deal_parts(
+    tz: ZoneInfo, deals_qs: Any, *, by_ids: bool = False, chunk: int = 20_000
+) -> Iterator[Facts]:
+    """The contributions of the alive deals of ``deals_qs``, a chunk at a time."""
+    from voronka.sales.models import StageHistory
 
     last = 0
     while True:
         deals = list(
-            Deal.objects.filter(pk__gt=last)
+            deals_qs.filter(pk__gt=last)
             .order_by("pk")
             .values(
                 "pk", "created_at", "closed_at", "status", "owner_id", "pipeline_id",
@@ -304,11 +262,14 @@ def _all_facts(tz: ZoneInfo, chunk: int = 20_000) -> Iterator[Facts]:
         if not deals:
             break
         last = deals[-1]["pk"]
+        history = StageHistory.objects.order_by("deal_id", "moved_at", "pk")
+        if by_ids:
+            history = history.filter(deal_id__in=[d["pk"] for d in deals])
+        else:
+            history = history.filter(deal_id__gte=deals[0]["pk"], deal_id__lte=last)
         entries: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-        for deal_id, stage_id, moved_at in (
-            StageHistory.objects.filter(deal_id__gte=deals[0]["pk"], deal_id__lte=last)
-            .order_by("deal_id", "moved_at", "pk")
-            .values_list("deal_id", "to_stage_id", "moved_at")
+        for deal_id, stage_id, moved_at in history.values_list(
+            "deal_id", "to_stage_id", "moved_at"
         ):
             entries[deal_id].append((stage_id, moved_at))
         part: Facts = {}
@@ -320,10 +281,49 @@ def _all_facts(tz: ZoneInfo, chunk: int = 20_000) -> Iterator[Facts]:
             )  # fmt: skip
             _merge(part, deal_facts(row, entries.get(d["pk"], ()), tz))
         yield part
-    alive_deals = Deal.objects.filter(lead_id__isnull=False)
-    from voronka.activities.models import Activity
+        if len(deals) < chunk:
+            break
 
-    part = {}
+
+def _lead_parts(tz: ZoneInfo, leads_qs: Any, chunk: int = 20_000) -> Iterator[Facts]:
+    """The contributions of the alive leads of ``leads_qs``, a chunk at a time."""
+    from voronka.sales.models import Deal
+
+    last = 0
+    while True:
+        leads = list(
+            leads_qs.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "created_at", "owner_id", "source_id")[:chunk]
+        )
+        if not leads:
+            break
+        last = leads[-1][0]
+        statuses: dict[int, set[str]] = defaultdict(set)
+        ids = [pk for pk, *_ in leads]
+        for i in range(0, len(ids), 5000):
+            for lead_id, status in (
+                Deal.objects.filter(lead_id__in=ids[i : i + 5000])
+                .values_list("lead_id", "status")
+                .distinct()
+            ):
+                statuses[lead_id].add(status)
+        part: Facts = {}
+        for pk, created_at, owner_id, source_id in leads:
+            known = statuses.get(pk, set())
+            lead = LeadRow(created_at, owner_id, source_id, bool(known), "won" in known)
+            _merge(part, lead_facts(lead, tz))
+        yield part
+        if len(leads) < chunk:
+            break
+
+
+def _all_facts(tz: ZoneInfo) -> Iterator[Facts]:
+    from voronka.activities.models import Activity
+    from voronka.sales.models import Deal, Lead
+
+    yield from _deal_parts(tz, Deal.objects.all())
+    part: Facts = {}
     for day, author_id, n in (
         Activity.objects.annotate(day=TruncDate("occurred_at", tzinfo=tz))
         .order_by()
@@ -332,23 +332,7 @@ def _all_facts(tz: ZoneInfo, chunk: int = 20_000) -> Iterator[Facts]:
     ):
         part[("activity", day, author_id)] = {"count": n}
     yield part
-    with_deal = set(alive_deals.values_list("lead_id", flat=True).distinct())
-    with_won = set(alive_deals.filter(status="won").values_list("lead_id", flat=True).distinct())
-    last = 0
-    while True:
-        leads = list(
-            Lead.objects.filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", "created_at", "owner_id", "source_id")[:chunk]
-        )
-        if not leads:
-            break
-        last = leads[-1][0]
-        part = {}
-        for pk, created_at, owner_id, source_id in leads:
-            lead = LeadRow(created_at, owner_id, source_id, pk in with_deal, pk in with_won)
-            _merge(part, lead_facts(lead, tz))
-        yield part
+    yield from _lead_parts(tz, Lead.objects.all())
 
 
 @transaction.atomic

@@ -188,7 +188,7 @@ def contact_restore(*, actor: Any, contact: Contact) -> Contact:
     return base.restore(contact, actor=actor)
 
 
-def _lifecycle_after_purchases(current: str, won: int) -> str:
+def lifecycle_after_purchases(current: str, won: int) -> str:
     """Purchases only ever move a client forward: customer, then repeat customer."""
     if won >= 2:
         return LifecycleStage.REPEAT_CUSTOMER
@@ -209,7 +209,7 @@ def client_refresh_lifecycle(*, company_id: int | None, contact_id: int | None) 
         targets += [(c, "contact") for c in Contact.objects.filter(pk=contact_id)]
     for client, field in targets:
         won = Deal.objects.filter(**{field: client}, status=Deal.Status.WON).count()
-        stage = _lifecycle_after_purchases(client.lifecycle_stage, won)
+        stage = lifecycle_after_purchases(client.lifecycle_stage, won)
         if stage != client.lifecycle_stage:
             client.lifecycle_stage = stage
             base.save_changes(

@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from voronka.accounts.models import User
@@ -35,8 +36,10 @@ from voronka.clients.forms import (
     ContactForm,
     company_option_label,
 )
-from voronka.clients.models import Company, Contact
+from voronka.clients.models import Company, Contact, LifecycleStage
+from voronka.core import exporting
 from voronka.core.errors import NotAllowed, StaleVersion
+from voronka.core.exporting import choice, column, person
 from voronka.core.forms import add_service_errors
 from voronka.core.history import entries_for
 from voronka.core.pagination import BadCursor, keyset_page
@@ -126,7 +129,9 @@ def _wants_fragment(request: HttpRequest) -> bool:
 # --- Lists ----------------------------------------------------------------------------------
 
 
-def _client_list(request: HttpRequest, kind: ClientKind) -> HttpResponse:
+def _listed(request: HttpRequest, kind: ClientKind) -> tuple[ClientFilterForm, Any]:
+    """The list's filter form and its visible, filtered records (unsorted): the list and
+    its export read the request alike."""
     user = request.user
     filters = kind.filter_form(request.GET, user=user)
     owner, source = filters.value("owner"), filters.value("source")
@@ -137,12 +142,17 @@ def _client_list(request: HttpRequest, kind: ClientKind) -> HttpResponse:
         "source_id": source.pk if source else None,
     }
     tag = filters.value("tag") or ""
-    company_id = filters.value("company")
     params["no_contact_days"] = filters.value("no_contact")
     if kind is COMPANY:
-        qs = kind.list_query(user, tag=tag, **params)
-    else:
-        qs = kind.list_query(user, company_id=company_id, tag=tag, **params)
+        return filters, kind.list_query(user, tag=tag, **params)
+    company_id = filters.value("company")
+    return filters, kind.list_query(user, company_id=company_id, tag=tag, **params)
+
+
+def _client_list(request: HttpRequest, kind: ClientKind) -> HttpResponse:
+    user = request.user
+    filters, qs = _listed(request, kind)
+    company_id = filters.value("company")
     # The next planned step rides along as subqueries: no query per row.
     qs = qs.prefetch_related("tags").annotate(
         next_due=next_task_due(kind.key), next_title=next_task_title(kind.key)
@@ -179,6 +189,102 @@ def company_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
     return _client_list(request, CONTACT)
+
+
+# --- Exports ----------------------------------------------------------------------------------
+
+
+def _tags_of(model: type[Company] | type[Contact]) -> Any:
+    """Loads the tag names of a chunk of clients in one query: ``{pk: "a, b"}``."""
+
+    def load(pks: list[int]) -> dict[int, str]:
+        through = model.tags.through
+        owner = f"{model._meta.model_name}_id"
+        names: dict[int, list[str]] = {}
+        rows = through.objects.filter(**{f"{owner}__in": pks}).order_by("tag__name")
+        for pk, name in rows.values_list(owner, "tag__name"):
+            names.setdefault(pk, []).append(name)
+        return {pk: ", ".join(tags) for pk, tags in names.items()}
+
+    return load
+
+
+def _client_tail() -> list[exporting.Column]:
+    """The columns companies and contacts share, after their own."""
+    return [
+        column(_("Phone"), "phone"),
+        column(_("E-mail"), "email"),
+        column(_("Address"), "address"),
+        column(_("Life-cycle stage"), "lifecycle_stage", convert=choice(LifecycleStage.choices)),
+        column(_("Source"), "source__name"),
+        column(
+            _("Responsible manager"),
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+            convert=person,
+        ),  # fmt: skip
+    ]
+
+
+def company_columns() -> list[exporting.Column]:
+    """What a company download holds, headers in the current language."""
+    return [
+        column(_("ID"), "pk", kind="int"),
+        column(pgettext("company", "Name"), "name"),
+        column(_("INN"), "tax_id"),
+        column(_("Industry"), "industry"),
+        column(_("Website"), "website"),
+        *_client_tail(),
+        column(_("Tags"), batch=_tags_of(Company)),
+        column(_("Last contact"), "last_contact_at", kind="datetime"),
+        column(_("Next task due"), "next_due", kind="datetime"),
+        column(_("Created"), "created_at", kind="datetime"),
+        column(_("Notes"), "notes"),
+    ]
+
+
+def contact_columns() -> list[exporting.Column]:
+    """What a contact download holds, headers in the current language."""
+    return [
+        column(_("ID"), "pk", kind="int"),
+        column(_("Last name"), "last_name"),
+        column(_("First name"), "first_name"),
+        column(_("Middle name"), "middle_name"),
+        column(_("Company"), "company__name"),
+        column(_("Position"), "position"),
+        *_client_tail(),
+        column(_("Tags"), batch=_tags_of(Contact)),
+        column(_("Last contact"), "last_contact_at", kind="datetime"),
+        column(_("Next task due"), "next_due", kind="datetime"),
+        column(_("Created"), "created_at", kind="datetime"),
+        column(_("Notes"), "notes"),
+    ]
+
+
+def _client_export(request: HttpRequest, kind: ClientKind, fmt: str) -> HttpResponseBase:
+    exporting.ensure_format(fmt)
+    filters, qs = _listed(request, kind)
+    qs = qs.annotate(next_due=next_task_due(kind.key)).order_by(*filters.ordering)
+    if kind is COMPANY:
+        listing = exporting.Listing("companies", _("Companies"), company_columns(), qs)
+    else:
+        listing = exporting.Listing("contacts", _("Contacts"), contact_columns(), qs)
+    return exporting.export_response(listing, fmt)
+
+
+@login_required
+@require_GET
+def company_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Every company the list shows with its filters and sort, all pages, as CSV or XLSX."""
+    return _client_export(request, COMPANY, fmt)
+
+
+@login_required
+@require_GET
+def contact_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Every contact the list shows with its filters and sort, all pages, as CSV or XLSX."""
+    return _client_export(request, CONTACT, fmt)
 
 
 # --- Cards -----------------------------------------------------------------------------------

@@ -41,6 +41,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         if sees_everything(user):
             items.append(("analytics:plans", "bullseye", _("Sales plan"), ("/analytics/plans",)))
     if user.is_superuser or user.role in ("admin", "head_of_sales"):
+        # Import, web forms, webhooks and the full export share one entry and its tabs.
+        items.append(("imports:job-list", "arrow-left-right", _("Data"),
+                      ("/import", "/forms", "/automation", "/export")))  # fmt: skip
         items.append(("core:trash", "trash", _("Deleted"), ("/trash",)))
     path = request.path
     return {

@@ -29,6 +29,7 @@ LEAD_REJECTED = "lead.rejected"
 CLIENT_CREATED = "client.created"
 ACTIVITY_LOGGED = "activity.logged"
 TASK_COMPLETED = "task.completed"
+TASK_OVERDUE = "task.overdue"
 
 
 def subscribe(name: str) -> Callable[[Handler], Handler]:

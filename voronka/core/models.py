@@ -63,3 +63,48 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FullExport(models.Model):
+    """One export of all the organisation's data to a ZIP of CSV files, made in the
+    background; the row carries its progress while it runs, and its file once done."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Progress: the file being written, its rows written so far and in all.
+    step = models.CharField(max_length=40, blank=True)
+    step_number = models.PositiveSmallIntegerField(default=0)
+    step_done = models.PositiveIntegerField(default=0)
+    step_total = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The finished file: its name in the export folder (never a public path) and size.
+    file_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("full export")
+        verbose_name_plural = _("full exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)

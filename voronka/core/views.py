@@ -1,4 +1,4 @@
-"""The start page and the trash: deleted records, and bringing them back."""
+"""The start page; the trash: deleted records, and bringing them back; the full export."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from voronka.clients import queries as client_queries
 from voronka.clients import services as client_services
+from voronka.core import full_export as exports
 from voronka.core.errors import NotAllowed
+from voronka.core.models import FullExport
 from voronka.core.visibility import can_restore, sees_everything
 from voronka.sales import queries as sales_queries
 from voronka.sales import services as sales_services
@@ -145,3 +147,93 @@ def trash_restore(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied from None
     messages.success(request, _("«%(name)s» restored.") % {"name": record})
     return redirect("core:trash")
+
+
+# --- Export everything -----------------------------------------------------------------------
+
+
+def _ensure_full_export_access(user: Any) -> None:
+    if not exports.may_export_everything(user):
+        raise PermissionDenied(_("Only an administrator may export all data."))
+
+
+def _export_or_404(pk: int) -> FullExport:
+    export = FullExport.objects.select_related("requested_by").filter(pk=pk).first()
+    if export is None:
+        raise Http404
+    return export
+
+
+def _progress_context(export: FullExport) -> dict[str, Any]:
+    """What the progress line of an export shows: the file being written and how far."""
+    files = len(exports.TABLES)
+    done_files = max(export.step_number - 1, 0)
+    part = export.step_done / export.step_total if export.step_total else 0
+    percent = (
+        100 if export.status == FullExport.Status.DONE else int(100 * (done_files + part) / files)
+    )
+    return {
+        "export": export,
+        "step_label": exports.LABELS.get(export.step, ""),
+        "files": files,
+        "percent": percent,
+    }
+
+
+@login_required
+@require_GET
+def full_export(request: HttpRequest) -> HttpResponse:
+    """The "Export everything" button, the export running now and the earlier ones."""
+    _ensure_full_export_access(request.user)
+    exports.forget_stale()
+    rows = [_progress_context(e) for e in exports.recent_exports()]
+    context = {
+        "rows": rows,
+        "running": any(r["export"].is_active for r in rows),
+        "tables": exports.TABLES,
+    }
+    return render(request, "core/full_export.html", context)
+
+
+@login_required
+@require_POST
+def full_export_start(request: HttpRequest) -> HttpResponse:
+    _ensure_full_export_access(request.user)
+    try:
+        _export, started = exports.full_export_start(actor=request.user)
+    except NotAllowed as exc:  # pragma: no cover - the check above refuses first
+        raise PermissionDenied(str(exc)) from None
+    if started:
+        messages.success(
+            request, _("The export has started. You may close this page: it goes on without it.")
+        )
+    else:
+        messages.info(request, _("An export is already running; here is its progress."))
+    return redirect("core:full-export")
+
+
+@login_required
+@require_GET
+def full_export_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """One export's row of the list; the page asks for it every 2 seconds while it runs."""
+    _ensure_full_export_access(request.user)
+    exports.forget_stale()
+    export = _export_or_404(pk)
+    response = render(request, "core/partials/_full_export_row.html", _progress_context(export))
+    if not export.is_active and getattr(request, "htmx", False):
+        # Finished: the whole page again, so the button is enabled and the file listed.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_GET
+def full_export_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The finished ZIP, to administrators only; it lives in a private folder."""
+    _ensure_full_export_access(request.user)
+    path = exports.file_path(_export_or_404(pk))
+    if path is None:
+        raise Http404
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip"
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, DecimalField, F, Sum
@@ -67,6 +68,34 @@ def board_apply(before: BoardState | None, after: BoardState | None) -> None:
         _add(before, -1)
     if after is not None:
         _add(after, +1)
+
+
+def board_apply_many(
+    changes: list[tuple[BoardState | None, BoardState | None]],
+    *,
+    known: dict[Any, int] | None = None,
+) -> None:
+    """:func:`board_apply` for many deals at once (an import)."""
+    from collections import defaultdict
+
+    from voronka.core import increments
+
+    open_: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(lambda: {"count": 0, "amount": 0})
+    closed: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(lambda: {"count": 0, "amount": 0})
+    for before, after in changes:
+        if before == after:
+            continue
+        for state, sign in ((before, -1), (after, 1)):
+            if state is None:
+                continue
+            if state.day is None:
+                slot = open_[(state.stage_id, state.owner_id)]
+            else:
+                slot = closed[(state.day, state.stage_id, state.owner_id)]
+            slot["count"] += sign
+            slot["amount"] += sign * state.amount
+    increments.add(StageTotal, ("stage_id", "owner_id"), open_, by="stage_id", known=known)
+    increments.add(ClosedDayTotal, ("day", "stage_id", "owner_id"), closed, by="day", known=known)
 
 
 def _per_deal_sum() -> Sum:

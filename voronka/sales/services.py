@@ -74,7 +74,7 @@ def _normalise_lead(lead: Lead) -> None:
     )
 
 
-def _link_known_client(lead: Lead) -> None:
+def link_known_client(lead: Lead) -> None:
     """De-duplication: a lead from a known company or contact is linked to it."""
     if lead.company_id is None and lead.tax_id:
         lead.company = Company.objects.filter(tax_id=lead.tax_id).order_by("pk").first()
@@ -104,7 +104,7 @@ def lead_create(*, actor: Any, data: Mapping[str, Any]) -> Lead:
         raise ValidationError({"status": _("Qualify or reject a lead with its own action.")})
     _normalise_lead(lead)
     base.validate(lead, exclude=["created_by"])
-    _link_known_client(lead)
+    link_known_client(lead)
     base.create(lead, actor=actor)
     kpi_facts.settle(facts_before, lead=lead)
     events.emit(events.LEAD_CREATED, lead_id=lead.pk, actor_id=getattr(actor, "pk", None))

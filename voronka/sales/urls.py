@@ -1,11 +1,13 @@
 from django.urls import path
 
 from voronka.sales import views
+from voronka.sales.views import deals, leads
 
 app_name = "sales"
 
 urlpatterns = [
     path("deals/", views.deal_list, name="deal-list"),
+    path("deals/export/<str:fmt>/", deals.deal_export, name="deal-export"),
     path("deals/new/", views.deal_create, name="deal-create"),
     path("deals/clients/", views.client_search, name="client-options"),
     path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/<int:pk>/", views.board, name="board-pipeline"),
     path("leads/", views.lead_list, name="lead-list"),
+    path("leads/export/<str:fmt>/", leads.lead_export, name="lead-export"),
     path("leads/new/", views.lead_create, name="lead-create"),
     path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
     path("leads/<int:pk>/edit/", views.lead_edit, name="lead-edit"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from voronka.activities.forms import (
     linked_records,
 )
 from voronka.activities.models import Task
+from voronka.activities.views.activities import related_column
 from voronka.activities.views.common import (
     error_text,
     int_param,
@@ -36,7 +38,9 @@ from voronka.activities.views.common import (
     task_or_404,
     task_writable,
 )
+from voronka.core import exporting
 from voronka.core.errors import NotAllowed, StaleVersion
+from voronka.core.exporting import choice, column, person
 from voronka.core.forms import add_service_errors
 from voronka.core.pagination import BadCursor, keyset_page
 
@@ -78,6 +82,47 @@ def task_list(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and not request.htmx.boosted:  # type: ignore[attr-defined]
         return render(request, "activities/task_list.html#table", context)
     return render(request, "activities/task_list.html", context)
+
+
+def task_columns() -> list[exporting.Column]:
+    """What a task download holds, headers in the current language."""
+    return [
+        column(_("ID"), "pk", kind="int"),
+        column(_("Title"), "title"),
+        column(_("Status"), "status", convert=choice(TASK_STATUS_LABELS.items())),
+        column(_("Priority"), "priority", convert=choice(Task.Priority.choices)),
+        column(_("Due"), "due_at", kind="datetime"),
+        column(
+            _("Assignee"),
+            "assignee__first_name",
+            "assignee__last_name",
+            "assignee__username",
+            convert=person,
+        ),  # fmt: skip
+        related_column(),
+        column(_("Completed"), "completed_at", kind="datetime"),
+        column(
+            _("Author"),
+            "author__first_name",
+            "author__last_name",
+            "author__username",
+            convert=person,
+        ),  # fmt: skip
+        column(_("Description"), "description"),
+    ]
+
+
+@login_required
+@require_GET
+def task_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Every task the list shows with its filters and sort, all pages, as CSV or XLSX."""
+    exporting.ensure_format(fmt)
+    user: Any = request.user
+    form = TaskFilterForm(request.GET or None, user=user)
+    filters, sort = form.filters()
+    qs = queries.task_list(user, **filters).order_by(*TASK_SORTS[sort])
+    listing = exporting.Listing("tasks", _("Tasks"), task_columns(), qs)
+    return exporting.export_response(listing, fmt)
 
 
 @login_required

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from voronka.activities.queries import next_task_due, next_task_title
 from voronka.activities.views.timeline import timeline_context
+from voronka.core import exporting, organisation
 from voronka.core.errors import NotAllowed, StaleVersion
+from voronka.core.exporting import choice, column, full_name, person
 from voronka.core.forms import add_service_errors, service_errors
 from voronka.core.history import entries_for
+from voronka.core.money import cents
 from voronka.core.pagination import BadCursor, keyset_page
 from voronka.core.visibility import Family, can_write
 from voronka.sales import queries, services
@@ -59,12 +63,19 @@ def _deal_for_change(user, pk: int) -> Deal:  # type: ignore[no-untyped-def]
         raise Http404 from exc
 
 
+def _listed(request: HttpRequest) -> tuple[DealFilterForm, dict[str, Any], str]:
+    """The list's filter form, the filters it gives and the sort key: the list and its
+    export read the request alike."""
+    form = DealFilterForm(request.GET or None, user=request.user)
+    filters, sort = form.filters() if form.is_bound else ({}, "-created")
+    return form, filters, sort
+
+
 @login_required
 @require_GET
 def deal_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    form = DealFilterForm(request.GET or None, user=request.user)
-    filters, sort = form.filters() if form.is_bound else ({}, "-created")
+    form, filters, sort = _listed(request)
     qs = queries.deal_list(request.user, **filters).annotate(
         next_due=next_task_due("deal"), next_title=next_task_title("deal")
     )
@@ -86,6 +97,67 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and not request.htmx.boosted:  # type: ignore[attr-defined]
         return render(request, "sales/deal_list.html#table", context)
     return render(request, "sales/deal_list.html", context)
+
+
+def _amount_base(amount: Any, rate: Any) -> Any:
+    return cents(amount * rate) if amount is not None and rate is not None else None
+
+
+def deal_columns() -> list[exporting.Column]:
+    """What a deal download holds, headers in the current language."""
+    base = organisation.current().base_currency
+    return [
+        column(_("ID"), "pk", kind="int"),
+        column(_("Title"), "title"),
+        column(_("Pipeline"), "pipeline__name"),
+        column(_("Stage"), "stage__name"),
+        column(_("Status"), "status", convert=choice(Deal.Status.choices)),
+        column(_("Amount"), "amount", kind="money"),
+        column(_("Currency"), "currency"),
+        column(
+            _("Amount, %(currency)s") % {"currency": base},
+            "amount",
+            "exchange_rate",
+            kind="money",
+            convert=_amount_base,
+        ),  # fmt: skip
+        column(
+            _("Responsible manager"),
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+            convert=person,
+        ),  # fmt: skip
+        column(_("Company"), "company__name"),
+        column(
+            _("Contact"),
+            "contact__last_name",
+            "contact__first_name",
+            "contact__middle_name",
+            convert=full_name,
+        ),  # fmt: skip
+        column(_("Source"), "source__name"),
+        column(_("Expected close date"), "expected_close_date", kind="date"),
+        column(_("Created"), "created_at", kind="datetime"),
+        column(_("Closed"), "closed_at", kind="datetime"),
+        column(_("Lost reason"), "lost_reason__name"),
+        column(_("Next task due"), "next_due", kind="datetime"),
+    ]
+
+
+@login_required
+@require_GET
+def deal_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Every deal the list shows with its filters and sort, all pages, as CSV or XLSX."""
+    exporting.ensure_format(fmt)
+    _form, filters, sort = _listed(request)
+    qs = (
+        queries.deal_list(request.user, **filters)
+        .annotate(next_due=next_task_due("deal"))
+        .order_by(*queries.DEAL_SORTS[sort])
+    )
+    listing = exporting.Listing("deals", _("Deals"), deal_columns(), qs)
+    return exporting.export_response(listing, fmt)
 
 
 @login_required

@@ -8,12 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from voronka.activities.views.timeline import timeline_context
+from voronka.core import exporting
 from voronka.core.errors import NotAllowed, StaleVersion
+from voronka.core.exporting import choice, column, person
 from voronka.core.forms import add_service_errors, service_errors
 from voronka.core.history import entries_for
 from voronka.core.pagination import BadCursor, keyset_page
@@ -46,14 +49,20 @@ def _ensure_writable(user: Any, lead: Lead) -> None:
         raise PermissionDenied(_("You are not allowed to change this lead."))
 
 
-@login_required
-@require_GET
-def lead_list(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+def _listed(request: HttpRequest) -> tuple[LeadFilterForm, dict[str, Any], str]:
+    """The list's filter form, its filters and sort key, for the list and its export."""
     if not _works_with_leads(request.user):
         raise PermissionDenied(_("Leads are handled by the sales department."))
     form = LeadFilterForm(request.GET or None)
     filters, sort = form.filters() if form.is_bound else ({}, "-created")
+    return form, filters, sort
+
+
+@login_required
+@require_GET
+def lead_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    form, filters, sort = _listed(request)
     qs = queries.lead_list(request.user, **filters)
     try:
         page = keyset_page(
@@ -71,6 +80,47 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and not request.htmx.boosted:  # type: ignore[attr-defined]
         return render(request, "sales/lead_list.html#table", context)
     return render(request, "sales/lead_list.html", context)
+
+
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+
+
+def lead_columns() -> list[exporting.Column]:
+    """What a lead download holds, headers in the current language."""
+    return [
+        column(_("ID"), "pk", kind="int"),
+        column(_("Title"), "title"),
+        column(_("Status"), "status", convert=choice(Lead.Status.choices)),
+        column(_("Contact name"), "contact_name"),
+        column(_("Company name"), "company_name"),
+        column(_("Phone"), "phone"),
+        column(_("E-mail"), "email"),
+        column(_("Source"), "source__name"),
+        column(
+            _("Responsible manager"),
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+            convert=person,
+        ),  # fmt: skip
+        *(column(name, name) for name in UTM_FIELDS),
+        column(_("Created"), "created_at", kind="datetime"),
+        column(_("Qualified"), "qualified_at", kind="datetime"),
+        column(_("Rejected"), "rejected_at", kind="datetime"),
+        column(_("Rejection reason"), "rejection_reason__name"),
+        column(_("Rejection comment"), "rejection_comment"),
+    ]
+
+
+@login_required
+@require_GET
+def lead_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """Every lead the list shows with its filters and sort, all pages, as CSV or XLSX."""
+    exporting.ensure_format(fmt)
+    _form, filters, sort = _listed(request)
+    qs = queries.lead_list(request.user, **filters).order_by(*queries.LEAD_SORTS[sort])
+    listing = exporting.Listing("leads", _("Leads"), lead_columns(), qs)
+    return exporting.export_response(listing, fmt)
 
 
 @login_required

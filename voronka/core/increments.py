@@ -1,0 +1,90 @@
+"""Adding to many rows of a totals table at once, safely under concurrent writers.
+
+A totals table (the board's stage totals, the KPI rollups) has one row per combination
+of its dimensions. Changing many combinations one ``get_or_create`` and ``UPDATE`` at a
+time costs two round trips each; here the rows that are missing are created empty in
+one statement (a row another transaction created meanwhile is left alone), and every
+row gets its increments (``count = count + 3``) in one batched statement — increments,
+not new values, so two transactions adding to the same row both count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models
+
+Key = tuple[Any, ...]
+
+
+def _existing(
+    model: type[models.Model], dims: tuple[str, ...], by: str, keys: set[Key]
+) -> dict[Key, int]:
+    position = dims.index(by)
+    values = sorted({k[position] for k in keys}, key=lambda v: (v is None, v))
+    found: dict[Key, int] = {}
+    for i in range(0, len(values), 500):
+        part = [v for v in values[i : i + 500] if v is not None]
+        q = models.Q(**{f"{by}__in": part}) if part else models.Q(pk__in=[])
+        if None in values[i : i + 500]:
+            q |= models.Q(**{f"{by}__isnull": True})
+        for row in model._default_manager.filter(q).values("pk", *dims):
+            key = tuple(row[d] for d in dims)
+            if key in keys:
+                found[key] = row["pk"]
+    return found
+
+
+def add(
+    model: type[models.Model],
+    dims: tuple[str, ...],
+    changes: Mapping[Key, Mapping[str, Any]],
+    *,
+    by: str | None = None,
+    known: dict[Any, int] | None = None,
+) -> None:
+    """Add ``changes[key][field]`` to the row whose ``dims`` are ``key``; ``by`` is the
+    dimension the existing rows are looked up by (the most selective one). ``known``
+    remembers row ids between calls (an import's batches), keyed by (model, key)."""
+    changes = {k: {n: a for n, a in v.items() if a} for k, v in changes.items()}
+    changes = {k: v for k, v in changes.items() if v}
+    if not changes:
+        return
+    keys = set(changes)
+    by = by or dims[0]
+    known = {} if known is None else known
+    found = {k: known[(model, k)] for k in keys if (model, k) in known}
+    found.update(_existing(model, dims, by, keys - set(found)) if keys - set(found) else {})
+    missing = keys - set(found)
+    if missing:
+        model._default_manager.bulk_create(
+            [model(**dict(zip(dims, key, strict=True))) for key in missing],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        found.update(_existing(model, dims, by, missing))
+    known.update({(model, k): pk for k, pk in found.items()})
+    groups: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
+    for key, deltas in changes.items():
+        names = tuple(sorted(deltas))
+        groups[names].append([deltas[n] for n in names] + [found[key]])
+    table = connection.ops.quote_name(model._meta.db_table)
+    sqlite = connection.vendor == "sqlite"
+    with connection.cursor() as cursor:
+        for names, params in groups.items():
+            sets = []
+            for name in names:
+                field: Any = model._meta.get_field(name)
+                column = connection.ops.quote_name(field.column)
+                if sqlite and isinstance(field, models.DecimalField):
+                    # What Django writes for F(name) + Decimal on SQLite: exact decimals.
+                    sets.append(f"{column} = CAST(({column} + CAST(%s AS NUMERIC)) AS NUMERIC)")
+                else:
+                    sets.append(f"{column} = {column} + %s")
+            sql = f"UPDATE {table} SET {', '.join(sets)} WHERE id = %s"  # noqa: S608 - names from model meta
+            if sqlite:
+                params = [[str(v) if isinstance(v, Decimal) else v for v in p] for p in params]
+            cursor.executemany(sql, params)

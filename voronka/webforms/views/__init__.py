@@ -1,0 +1,1 @@
+"""Web form pages: the settings pages and the public address."""
