@@ -38,6 +38,24 @@ def _existing(
     return found
 
 
+def _insert_empty(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Rows with these dimensions and every amount at its default (zero); a row another
+    transaction has just made is left as it is (PostgreSQL's ON CONFLICT; SQLite has
+    one writer at a time)."""
+    fields: list[Any] = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    tail = " ON CONFLICT DO NOTHING" if connection.vendor == "postgresql" else ""
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){tail}"  # noqa: S608 - model meta
+    params = [
+        [f.get_db_prep_save(row.get(f.attname, f.get_default()), connection) for f in fields]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def add(
     model: type[models.Model],
     dims: tuple[str, ...],
@@ -60,11 +78,7 @@ def add(
     found.update(_existing(model, dims, by, keys - set(found)) if keys - set(found) else {})
     missing = keys - set(found)
     if missing:
-        model._default_manager.bulk_create(
-            [model(**dict(zip(dims, key, strict=True))) for key in missing],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
+        _insert_empty(model, [dict(zip(dims, key, strict=True)) for key in missing])
         found.update(_existing(model, dims, by, missing))
     known.update({(model, k): pk for k, pk in found.items()})
     groups: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
