@@ -48,12 +48,28 @@ def _insert_empty(model: type[models.Model], rows: list[dict[str, Any]]) -> None
     marks = ", ".join(["%s"] * len(fields))
     tail = " ON CONFLICT DO NOTHING" if connection.vendor == "postgresql" else ""
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){tail}"  # noqa: S608 - model meta
-    params = [
-        [f.get_db_prep_save(row.get(f.attname, f.get_default()), connection) for f in fields]
-        for row in rows
-    ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor != "postgresql" or len(rows) <= 50:
+            params = [
+                [f.get_db_prep_save(row.get(f.attname, f.get_default()), connection)
+                 for f in fields]
+                for row in rows
+            ]  # fmt: skip
+            cursor.executemany(sql, params)
+            return
+        scratch = connection.ops.quote_name(f"_new_{model._meta.db_table}")
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{scratch}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {scratch} AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+        )
+        with cursor.cursor.copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:  # noqa: S608
+            for row in rows:
+                copy.write_row([row.get(f.attname, f.get_default()) for f in fields])
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch} "  # noqa: S608
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(f"DROP TABLE {scratch}")
 
 
 def add(
@@ -81,6 +97,9 @@ def add(
         _insert_empty(model, [dict(zip(dims, key, strict=True)) for key in missing])
         found.update(_existing(model, dims, by, missing))
     known.update({(model, k): pk for k, pk in found.items()})
+    if connection.vendor == "postgresql" and len(changes) > 50:
+        _pg_add(model, changes, found)
+        return
     groups: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
     for key, deltas in changes.items():
         names = tuple(sorted(deltas))
@@ -102,3 +121,29 @@ def add(
             if sqlite:
                 params = [[str(v) if isinstance(v, Decimal) else v for v in p] for p in params]
             cursor.executemany(sql, params)
+
+
+def _pg_add(
+    model: type[models.Model], changes: Mapping[Key, Mapping[str, Any]], found: dict[Key, int]
+) -> None:
+    """Many rows on PostgreSQL: the increments copied into a scratch table, then one
+    UPDATE … FROM adds them all."""
+    q = connection.ops.quote_name
+    names = sorted({n for deltas in changes.values() for n in deltas})
+    columns: list[Any] = [model._meta.get_field(n) for n in names]
+    table = q(model._meta.db_table)
+    scratch = q(f"_increments_{model._meta.db_table}")
+    picked = ", ".join(["id", *(q(c.column) for c in columns)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{scratch}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {scratch} AS SELECT {picked} FROM {table} WITH NO DATA"  # noqa: S608
+        )
+        with cursor.cursor.copy(f"COPY {scratch} ({picked}) FROM STDIN") as copy:  # noqa: S608
+            for key, deltas in changes.items():
+                copy.write_row([found[key], *(deltas.get(n, 0) for n in names)])
+        sets = ", ".join(f"{q(c.column)} = t.{q(c.column)} + d.{q(c.column)}" for c in columns)
+        cursor.execute(
+            f"UPDATE {table} AS t SET {sets} FROM {scratch} AS d WHERE t.id = d.id"  # noqa: S608
+        )
+        cursor.execute(f"DROP TABLE {scratch}")

@@ -138,7 +138,7 @@ class Importer:
         dry_run: bool = False,
         all_or_nothing: bool = False,
         progress: Callable[[int], None] | None = None,
-        batch_size: int = 1000,
+        batch_size: int = 5000,
         total: int | None = None,
     ) -> None:
         self.mapping = mapping
