@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from voronka.analytics import facts, spells
 from voronka.analytics.spells import client_key
@@ -220,10 +221,9 @@ class Importer:
                         self._finish_clients()
         except Rollback:
             if self.all_or_nothing and outcome.rejected and not self.dry_run:
-                outcome.failed = (
-                    f"{outcome.rejected} rows were rejected; with “all or nothing” "
-                    "nothing was imported"
-                )
+                outcome.failed = _(
+                    "%(n)s rows were rejected; with “all or nothing” nothing was imported"
+                ) % {"n": outcome.rejected}
         return outcome
 
     def _rows(self, table: Table) -> None:
@@ -234,7 +234,7 @@ class Importer:
             self.outcome.rows += 1
             if cells and isinstance(cells[0], RowProblem):
                 row = Row(line, [], {})
-                self._reject(row, "", f"the row cannot be read: {cells[0]}")
+                self._reject(row, "", _("the row cannot be read: %(error)s") % {"error": cells[0]})
                 continue
             raw = {name: cells[i] if i < len(cells) else None for i, name in enumerate(header)}
             row = Row(line, cells, raw)
@@ -293,7 +293,7 @@ class Importer:
             elif row.existing is not None and self.mapping.on_match == "skip":
                 self.outcome.skipped += 1
                 self.report.row(self.outcome, row, "skipped", row.existing.pk, "",
-                                "already there; the mapping says to skip it")  # fmt: skip
+                                _("already there; the mapping says to skip it"))  # fmt: skip
             else:
                 good.append(row)
         if good:
@@ -344,11 +344,13 @@ class Importer:
             try:
                 value = self._source(name, fm, row)
             except (KeyError, ValueError, IndexError) as error:
-                row.reject(column, f"the template cannot be filled: {error}")
+                row.reject(column, _("the template cannot be filled: %(error)s") % {"error": error})
                 continue
             if broken_text(value):
-                row.reject(column, "the text holds bytes that are not valid in the file's "
-                                   "encoding; save the file as UTF-8")  # fmt: skip
+                row.reject(column, _(
+                    "the text holds bytes that are not valid in the file's encoding; "
+                    "save the file as UTF-8"
+                ))  # fmt: skip
                 continue
             if read.is_blank(value):
                 if fdef.required:
@@ -362,7 +364,7 @@ class Importer:
                 row.reject(column, self._not_found(fdef, value))
         for name, column in row.values.pop("_missing", []):
             if name == "stage" or name not in row.values:
-                row.reject(column, "required; the cell is empty")
+                row.reject(column, _("required; the cell is empty"))
 
     def _value(self, fdef: FieldDef, fm: FieldMap, value: Any) -> Any:
         kind = fdef.kind
@@ -390,9 +392,9 @@ class Importer:
             if fold(raw) in by_fold:
                 return by_fold[fold(raw)]
             raise read.CellError(
-                f"unknown value {raw[:60]!r}; expected one of {', '.join(fdef.choices)} "
-                "(or translate it in the mapping's values)"
-            )
+                _("unknown value %(value)r; expected one of %(choices)s (or translate it in "
+                  "the mapping's values)") % {"value": raw[:60], "choices": ", ".join(fdef.choices)}
+            )  # fmt: skip
         if kind == "tags":
             return read.split(value, fm.split or ",")
         if kind == "fk":
@@ -419,11 +421,14 @@ class Importer:
 
     def _not_found(self, fdef: FieldDef, value: Any) -> str:
         what = {
-            "users": "no user", "teams": "no team", "sources": "no lead source",
-            "reasons": "no such reason", "categories": "no product category",
-            "pipelines": "no pipeline", "products": "no product",
-        }.get(fdef.ref, "nothing")  # fmt: skip
-        return f"{what} named {str(value)[:60]!r} (map the value or allow creating it)"
+            "users": _("no user named %(value)r"), "teams": _("no team named %(value)r"),
+            "sources": _("no lead source named %(value)r"),
+            "reasons": _("no reason named %(value)r"),
+            "categories": _("no product category named %(value)r"),
+            "pipelines": _("no pipeline named %(value)r"),
+            "products": _("no product named %(value)r"),
+        }.get(fdef.ref, _("nothing named %(value)r"))  # fmt: skip
+        return (what % {"value": str(value)[:60]}) + " " + _("(map the value or allow creating it)")
 
     def _resolve_stage(self, row: Row) -> None:
         if self.mapping.entity != "deals" or "stage" not in row.values:
@@ -438,15 +443,16 @@ class Importer:
                 self._default_pipeline = default_pipeline()
             default = self._default_pipeline
             if default is None:
-                row.reject("pipeline", "there is no pipeline; create one or name it")
+                row.reject("pipeline", _("there is no pipeline; create one or name it"))
                 return
             pipeline_id = default.pk
         try:
             row.values["stage"] = self.lookups.stage(pipeline_id, row.values["stage"])
         except NotFound:
             fm = self.maps["stage"]
-            row.reject(fm.column or "stage", f"unknown stage {row.values['stage'][:60]!r} "
-                       "in the pipeline (translate it in the mapping's values)")  # fmt: skip
+            row.reject(fm.column or "stage", _(
+                "unknown stage %(value)r in the pipeline (translate it in the mapping's values)"
+            ) % {"value": row.values["stage"][:60]})  # fmt: skip
 
     # Related records and existing records --------------------------------------------------
 
@@ -469,7 +475,11 @@ class Importer:
                     found[value] = pk
                 if pk is None:
                     del r.values[name]
-                    r.reject(fm.column or name, f"no {fdef.ref[:-1]} with {lookup} {value[:60]!r}")
+                    r.reject(
+                        fm.column or name,
+                        _("no record found by %(lookup)s %(value)r")
+                        % {"lookup": lookup, "value": value[:60]},
+                    )
                 else:
                     r.values[name] = pk
 
@@ -543,8 +553,9 @@ class Importer:
                     with transaction.atomic():
                         self._write_batch([row], target, count=False)
                 except (IntegrityError, DatabaseError) as row_error:
-                    row.problems.append(("", f"refused by the database: {row_error}"))
-                    self._reject(row, "", f"refused by the database: {row_error}")
+                    reason = _("refused by the database: %(error)s") % {"error": row_error}
+                    row.problems.append(("", reason))
+                    self._reject(row, "", reason)
                 else:
                     self._count([row])
 
@@ -556,7 +567,7 @@ class Importer:
                 self.outcome.updated += 1
             else:
                 self.outcome.skipped += 1
-            reason = "" if row.action != "unchanged" else "nothing to change"
+            reason = "" if row.action != "unchanged" else _("nothing to change")
             result = "skipped" if row.action == "unchanged" else row.action
             self.report.row(self.outcome, row, result, row.obj.pk, "", reason)
 
@@ -584,7 +595,7 @@ class Importer:
             row.obj = obj
             row.changed = target.apply(row, obj, new=is_new)
             if entity == "deals" and obj.company_id is None and obj.contact_id is None:
-                row.problems.append(("company", "a deal needs a client: a company or a contact"))
+                row.problems.append(("company", _("a deal needs a client: a company or a contact")))
                 continue
             if is_new or row.changed:
                 row.changed += target.finish(obj)

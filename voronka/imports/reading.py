@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 SAMPLE = 64 * 1024
 _BROKEN = re.compile("[\udc80-\udcff]")
@@ -90,7 +91,7 @@ def open_table(
     if not path.exists():
         raise FileProblem(f"{path}: no such file")
     if path.stat().st_size == 0:
-        raise FileProblem("the file is empty (0 bytes)")
+        raise FileProblem(_("the file is empty (0 bytes)"))
     if is_xlsx(path):
         return _open_xlsx(path, sheet)
     return _open_csv(path, encoding, delimiter)
@@ -101,7 +102,7 @@ def _clean_header(cells: list[Any]) -> list[str]:
     while header and not header[-1]:
         header.pop()
     if not any(header):
-        raise FileProblem("the first row must name the columns, and it is empty")
+        raise FileProblem(_("the first row must name the columns, and it is empty"))
     seen: dict[str, int] = {}
     unique = []
     for name in header:
@@ -119,7 +120,7 @@ def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
     if encoding == "auto":
         encoding = detect_encoding(sample)
         if encoding == "cp1251":
-            notices.append("The file is not UTF-8; it was read as Windows-1251.")
+            notices.append(_("The file is not UTF-8; it was read as Windows-1251."))
     elif encoding.replace("-", "").lower() == "utf8":
         encoding = "utf-8-sig"
     try:
@@ -140,13 +141,15 @@ def _open_csv(path: Path, encoding: str, delimiter: str) -> Table:
         header = _clean_header(next(reader))
     except StopIteration:
         stream.close()
-        raise FileProblem("the file has no rows") from None
+        raise FileProblem(_("the file has no rows")) from None
     except csv.Error as error:
         stream.close()
         raise FileProblem(f"line 1: {error}") from None
     if any(broken_text(name) for name in header):
         stream.close()
-        raise FileProblem(f"line 1: the column names are not valid {encoding} text")
+        raise FileProblem(
+            _("line 1: the column names are not valid %(encoding)s text") % {"encoding": encoding}
+        )
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         with stream:
@@ -174,7 +177,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise FileProblem(f"not a readable XLSX file ({error})") from None
+        raise FileProblem(_("not a readable XLSX file (%(error)s)") % {"error": error}) from None
     if sheet and sheet not in book.sheetnames:
         book.close()
         raise FileProblem(f"sheet: no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
@@ -184,7 +187,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         header = _clean_header(list(next(it)))
     except StopIteration:
         book.close()
-        raise FileProblem("the sheet has no rows") from None
+        raise FileProblem(_("the sheet has no rows")) from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
@@ -200,7 +203,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
 def count_rows(path: Path, *, encoding: str = "auto", delimiter: str = "auto",
                sheet: str | None = None) -> int:  # fmt: skip
     """How many data rows the file holds (for the progress bar)."""
-    return sum(1 for _ in open_table(path, encoding=encoding, delimiter=delimiter,
+    return sum(1 for _row in open_table(path, encoding=encoding, delimiter=delimiter,
                                      sheet=sheet).rows())  # fmt: skip
 
 
@@ -208,7 +211,7 @@ def preview(path: Path, *, limit: int = 10, **options: Any) -> tuple[Table, list
     """The header and the first rows, as the mapping page shows them."""
     table = open_table(path, **options)
     first = []
-    for _, cells in table.rows():
+    for _line, cells in table.rows():
         first.append(["" if isinstance(c, RowProblem) else c for c in cells])
         if len(first) >= limit:
             break

@@ -9,6 +9,7 @@ upload, the report and the rejected rows live in the job's own folder under
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -333,7 +334,10 @@ def job_run(*, job_id: int) -> None:
         mapping = parse_mapping(job.spec, entity=job.entity)
         total = count_rows(path, **read_options(job.spec))
         rows.update(total_rows=total)
+        # The reasons in the report are written in the language of the person importing.
+        language = getattr(job.created_by, "language", "")
         with (
+            translation.override(language) if language else contextlib.nullcontext(),
             report_path.open("w", encoding="utf-8-sig", newline="") as report,
             rejected_path.open("w", encoding="utf-8-sig", newline="") as rejected,
         ):

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from voronka.accounts.models import Role, Team, User
 from voronka.activities.models import Activity
@@ -202,7 +203,7 @@ class Contacts(Companies):
             else:
                 row.values.update(first_name=parts[0][:100], last_name=" ".join(parts[1:])[:100])
         if not row.values.get("first_name") and row.existing is None:
-            row.reject("first_name", "required; give a first name or a full name")
+            row.reject("first_name", _("required; give a first name or a full name"))
 
     def finish(self, obj: Any) -> list[str]:
         obj.phone_normalized = normalize_phone(obj.phone)
@@ -326,7 +327,7 @@ class Deals(Target):
             v["owner"] = self.actor.pk
         amount = v.get("amount")
         if amount is not None and amount < 0:
-            row.reject("amount", "cannot be negative")
+            row.reject("amount", _("cannot be negative"))
         if "product" in v and amount is None:
             price = self.lookups.product_prices.get(v["product"]) or Decimal("0")
             v["amount"] = price * (v.get("quantity") or 1)
@@ -336,7 +337,7 @@ class Deals(Target):
         elif v.get("closed_at") is None and (
             row.existing is None or row.existing.closed_at is None
         ):
-            row.reject("closed_at", "a won or lost deal needs the date it was closed")
+            row.reject("closed_at", _("a won or lost deal needs the date it was closed"))
         created = v.get("created_at")
         closed = v.get("closed_at")
         if created is not None and closed is not None and closed < created:
@@ -365,7 +366,11 @@ class Deals(Target):
             obj.stage_entered_at = entered
             changed += ["stage_id", "pipeline_id", "status", "stage_entered_at"]
         if obj.currency != self.base_currency and not obj.exchange_rate:
-            row.reject("exchange_rate", f"give the rate of {obj.currency} to {self.base_currency}")
+            row.reject(
+                "exchange_rate",
+                _("give the rate of %(currency)s to %(base)s")
+                % {"currency": obj.currency, "base": self.base_currency},
+            )
         return changed
 
     @property
@@ -474,7 +479,7 @@ class Products(Target):
     def shape(self, row: Row) -> None:
         price = row.values.get("price")
         if price is not None and price < 0:
-            row.reject("price", "cannot be negative")
+            row.reject("price", _("cannot be negative"))
 
 
 class Teams(Target):
@@ -521,7 +526,7 @@ class Users(Target):
             parts = full.split()
             v["first_name"], v["last_name"] = parts[0][:150], " ".join(parts[1:])[:150]
         if row.existing is None and not (v.get("username") or v.get("email") or full):
-            row.reject("username", "required; give a username, an e-mail or a full name")
+            row.reject("username", _("required; give a username, an e-mail or a full name"))
 
     def apply(self, row: Row, obj: Any, *, new: bool) -> list[str]:
         changed = super().apply(row, obj, new=new)
@@ -569,7 +574,7 @@ class Activities(Target):
             not any(v.get(k) for k in ("company", "contact", "deal", "lead"))
             and row.existing is None
         ):
-            row.reject("company", "an interaction needs a client, a deal or a lead")
+            row.reject("company", _("an interaction needs a client, a deal or a lead"))
 
 
 TARGETS: dict[str, type[Target]] = {

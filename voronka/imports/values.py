@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
                "%Y/%m/%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
@@ -42,13 +43,15 @@ def text(value: Any, max_length: int | None = None) -> str:
     result = " ".join(str(value).split()) if max_length and max_length <= 300 else str(value)
     result = result.strip()
     if max_length is not None and len(result) > max_length:
-        raise CellError(f"{len(result)} characters; at most {max_length}")
+        raise CellError(
+            _("%(n)s characters; at most %(max)s") % {"n": len(result), "max": max_length}
+        )
     return result
 
 
 def decimal(value: Any, *, comma: bool = False) -> Decimal:
     if isinstance(value, bool):
-        raise CellError("not a number")
+        raise CellError(_("not a number"))
     if isinstance(value, int | Decimal):
         return Decimal(value)
     if isinstance(value, float):
@@ -63,16 +66,16 @@ def decimal(value: Any, *, comma: bool = False) -> Decimal:
     try:
         number = Decimal(raw)
     except InvalidOperation:
-        raise CellError(f"not a number: {str(value)[:40]!r}") from None
+        raise CellError(_("not a number: %(value)r") % {"value": str(value)[:40]}) from None
     if not number.is_finite():
-        raise CellError(f"not a number: {str(value)[:40]!r}")
+        raise CellError(_("not a number: %(value)r") % {"value": str(value)[:40]})
     return number
 
 
 def integer(value: Any) -> int:
     number = decimal(value)
     if number != number.to_integral_value():
-        raise CellError(f"not a whole number: {str(value)[:40]!r}")
+        raise CellError(_("not a whole number: %(value)r") % {"value": str(value)[:40]})
     return int(number)
 
 
@@ -84,7 +87,7 @@ def boolean(value: Any) -> bool:
         return True
     if raw in FALSE:
         return False
-    raise CellError(f"not yes or no: {str(value)[:40]!r}")
+    raise CellError(_("not yes or no: %(value)r") % {"value": str(value)[:40]})
 
 
 def _parse(value: Any, fmt: str | None) -> datetime:
@@ -99,7 +102,9 @@ def _parse(value: Any, fmt: str | None) -> datetime:
         except ValueError:
             continue
     example = datetime(2024, 3, 31, 14, 30, tzinfo=UTC).strftime(fmt) if fmt else "2024-03-31"
-    raise CellError(f"not a date like {example}: {raw[:40]!r}")
+    raise CellError(
+        _("not a date like %(example)s: %(value)r") % {"example": example, "value": raw[:40]}
+    )
 
 
 def moment(value: Any, fmt: str | None, tz: ZoneInfo) -> datetime:
@@ -119,7 +124,7 @@ def email(value: Any) -> str:
     try:
         validate_email(raw)
     except ValidationError:
-        raise CellError(f"not an e-mail address: {raw[:60]!r}") from None
+        raise CellError(_("not an e-mail address: %(value)r") % {"value": raw[:60]}) from None
     return raw
 
 
