@@ -418,6 +418,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from django.core.management.base import CommandError
+    from django.utils import translation
 
     from voronka.imports.engine import import_file
     from voronka.imports.plans import run_plan
@@ -425,6 +426,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     actor = _import_actor(args.as_user)
     reports = Path(args.report) if args.report else None
+    # The reasons for rejected rows, in the reports too, are in --lang (English by default,
+    # like the rest of the command's output).
+    translation.activate(args.lang or "en")
     try:
         if args.plan:
             if args.file or args.mapping:
@@ -562,6 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="USERNAME",
         help="the person the records are created by (default: the first admin)",
     )
+    p.add_argument("--lang", choices=["ru", "en"],
+                   help="language of the reasons for rejected rows (default: en)")  # fmt: skip
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("manage", help="any Django management command")
