@@ -725,3 +725,20 @@ def test_a_file_that_cannot_be_read_any_more_is_explained_on_the_mapping_page(
     assert response.context["problem"] == "the file is empty (0 bytes)"
     assert "The file cannot be read: the file is empty (0 bytes)" in response.content.decode()
     assert job_state(company_job) == before
+
+
+def test_the_reasons_in_the_report_speak_the_language_of_the_person_checking(
+    client, personas, django_capture_on_commit_callbacks
+):
+    as_(client, personas.head)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    upload(client)
+    job = ImportJob.objects.get()
+    page = client.get(reverse("imports:job-mapping", args=[job.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("imports:job-mapping", args=[job.pk]), mapping_post(page, action="check")
+        )
+    detail = client.get(reverse("imports:job-detail", args=[job.pk]))
+    rejected = [r for r in detail.context["report"] if r.result == "rejected"]
+    assert [r.reason for r in rejected] == ["не адрес e-mail: 'not-an-email'"]

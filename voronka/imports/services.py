@@ -260,7 +260,9 @@ def _queue(job: ImportJob, *, status: str, dry_run: bool) -> None:
     job.save(update_fields=[*RESET, "status"])
     progress_file(job).unlink(missing_ok=True)
     pk = job.pk
-    transaction.on_commit(lambda: run_import_job(pk))
+    # The reasons in the report speak the language the person is using now.
+    language = translation.get_language()
+    transaction.on_commit(lambda: run_import_job(pk, language))
 
 
 @transaction.atomic
@@ -315,7 +317,7 @@ def _progress_writer(job: ImportJob) -> Any:
     return report
 
 
-def job_run(*, job_id: int) -> None:
+def job_run(*, job_id: int, language: str | None = None) -> None:
     """Run a queued check or import (the worker calls this); safe to call twice.
 
     The report of every row and the rejected rows are written next to the upload, as
@@ -335,7 +337,7 @@ def job_run(*, job_id: int) -> None:
         total = count_rows(path, **read_options(job.spec))
         rows.update(total_rows=total)
         # The reasons in the report are written in the language of the person importing.
-        language = getattr(job.created_by, "language", "")
+        language = getattr(job.created_by, "language", "") or language
         with (
             translation.override(language) if language else contextlib.nullcontext(),
             report_path.open("w", encoding="utf-8-sig", newline="") as report,
