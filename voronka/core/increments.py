@@ -20,17 +20,27 @@ from django.db import connection, models
 Key = tuple[Any, ...]
 
 
+def _in(dim: str, values: set[Any]) -> models.Q:
+    known = sorted(v for v in values if v is not None)
+    q = models.Q(**{f"{dim}__in": known}) if known else models.Q(pk__in=[])
+    return q | models.Q(**{f"{dim}__isnull": True}) if None in values else q
+
+
 def _existing(
     model: type[models.Model], dims: tuple[str, ...], by: str, keys: set[Key]
 ) -> dict[Key, int]:
+    """Ids of the rows with these keys, found with every dimension narrowing the search
+    (the table's unique index covers them all)."""
     position = dims.index(by)
     values = sorted({k[position] for k in keys}, key=lambda v: (v is None, v))
     found: dict[Key, int] = {}
     for i in range(0, len(values), 500):
-        part = [v for v in values[i : i + 500] if v is not None]
-        q = models.Q(**{f"{by}__in": part}) if part else models.Q(pk__in=[])
-        if None in values[i : i + 500]:
-            q |= models.Q(**{f"{by}__isnull": True})
+        part = set(values[i : i + 500])
+        chunk = [k for k in keys if k[position] in part]
+        q = _in(by, part)
+        for j, dim in enumerate(dims):
+            if dim != by:
+                q &= _in(dim, {k[j] for k in chunk})
         for row in model._default_manager.filter(q).values("pk", *dims):
             key = tuple(row[d] for d in dims)
             if key in keys:
