@@ -146,14 +146,24 @@ class Target:
             through.objects.filter(**{f"{fk}__in": [r.obj.pk for r in tagged]}).delete()
             through.objects.bulk_create(
                 [
-                    through(**{fk: r.obj.pk, "tag_id": existing[n.casefold()].pk})
+                    through(**{fk: r.obj.pk, "tag_id": existing[key].pk})
                     for r in tagged
-                    for n in dict.fromkeys(r.values["tags"])
+                    for key in dict.fromkeys(n.casefold() for n in r.values["tags"])
                 ]
             )
 
 
-class Companies(Target):
+class MatchedByContacts(Target):
+    """Records found again by their normalised e-mail or phone, as de-duplication does."""
+
+    def match_field(self, key: str) -> str:
+        return {"email": "email_normalized", "phone": "phone_normalized"}.get(key, key)
+
+    def match_transform(self, key: str, value: str) -> str:
+        return {"email": normalize_email, "phone": normalize_phone}.get(key, str)(value)
+
+
+class Companies(MatchedByContacts):
     entity = "companies"
     model: ClassVar[type[Model]] = Company
     fields = {
@@ -164,12 +174,6 @@ class Companies(Target):
         **CLIENT_FIELDS,
     }
     match_keys: ClassVar[tuple[str, ...]] = ("tax_id", "email", "phone")
-
-    def match_field(self, key: str) -> str:
-        return {"email": "email_normalized", "phone": "phone_normalized"}.get(key, key)
-
-    def match_transform(self, key: str, value: str) -> str:
-        return {"email": normalize_email, "phone": normalize_phone}.get(key, str)(value)
 
     def finish(self, obj: Any) -> list[str]:
         obj.phone_normalized = normalize_phone(obj.phone)
@@ -214,7 +218,7 @@ class Contacts(Companies):
         return ["phone_normalized", "email_normalized", "search_text"]
 
 
-class Leads(Target):
+class Leads(MatchedByContacts):
     entity = "leads"
     model = Lead
     fields = {
@@ -242,12 +246,6 @@ class Leads(Target):
         "rejected_at": FieldDef("datetime"),
     }
     match_keys = ("email", "phone")
-
-    def match_field(self, key: str) -> str:
-        return {"email": "email_normalized", "phone": "phone_normalized"}.get(key, key)
-
-    def match_transform(self, key: str, value: str) -> str:
-        return {"email": normalize_email, "phone": normalize_phone}.get(key, str)(value)
 
     def shape(self, row: Row) -> None:
         status = row.values.get("status")
