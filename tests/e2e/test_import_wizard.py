@@ -37,20 +37,20 @@ def worker(monkeypatch):
     page is seen while the job waits and then when it ends (the check still runs at once)."""
     from voronka.imports import tasks
 
-    queued: list[int] = []
+    queued: list[tuple[int, str | None]] = []
     real = tasks.run_import_job
 
-    def enqueue(job_id: int) -> None:
+    def enqueue(job_id: int, language: str | None = None) -> None:
         if ImportJob.objects.get(pk=job_id).dry_run:
-            real(job_id)
+            real(job_id, language)
         else:
-            queued.append(job_id)
+            queued.append((job_id, language))
 
     monkeypatch.setattr(tasks, "run_import_job", enqueue)
 
     def run() -> None:
-        for job_id in queued:
-            real.call_local(job_id)
+        for job_id, language in queued:
+            real.call_local(job_id, language)
 
     return queued, run
 
@@ -119,8 +119,9 @@ def test_the_head_of_sales_imports_companies_and_downloads_the_rejected_row(
         page.get_by_role("link", name="Отклонённые строки (CSV)").click()
     content = Path(download.value.path()).read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
+    # The reason is in the language the person used for the import.
     assert content.decode("utf-8-sig").splitlines()[1] == (
-        "4,E-mail,not an e-mail address: 'not-an-email',ООО Гамма,,not-an-email,Торговля"
+        "4,E-mail,не адрес e-mail: 'not-an-email',ООО Гамма,,not-an-email,Торговля"
     )
 
     page.goto(f"{base}/import/")
