@@ -214,8 +214,6 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", default=TESTING)
 # The largest cell an import reads, in characters; a larger one rejects its row.
 IMPORT_MAX_CELL = int(os.environ.get("VORONKA_IMPORT_MAX_CELL", 1_000_000))
-# An import touching more records than this recomputes the KPI rollups once at the end.
-IMPORT_REBUILD_AFTER = int(os.environ.get("VORONKA_IMPORT_REBUILD_AFTER", 5_000))
 # The largest file the import page accepts, in bytes.
 IMPORT_MAX_UPLOAD = int(os.environ.get("VORONKA_IMPORT_MAX_UPLOAD", 200 * 1024 * 1024))
 if REDIS_URL:

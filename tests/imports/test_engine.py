@@ -247,3 +247,34 @@ def test_leads_keep_their_source_system_id_and_link_to_a_known_contact(tmp_path,
     assert lead.contact == contact
     assert lead.created_at == datetime.fromisoformat("2026-01-05 10:00:00+03:00")
     assert_rollups_exact()
+
+
+def test_interactions_count_on_their_day_and_move_when_imported_again_with_another(
+    tmp_path, personas
+):
+    from voronka.activities.models import Activity
+    from voronka.clients.models import Company
+    from voronka.clients.services import company_create
+
+    company_create(actor=personas.admin, data={"name": "ООО Весна"})
+    spec = {"entity": "activities", "system": "old", "external_id": "id", "date_format": "%d.%m.%Y %H:%M",
+            "fields": {"kind": {"column": "type", "values": {"Звонок": "call", "Встреча": "meeting"}},
+                       "subject": "subject", "occurred_at": "when", "company": "client",
+                       "author": {"column": "who", "lookup": "full_name"}}}  # fmt: skip  # noqa: E501
+    alice = personas.alice.get_full_name()
+    first = write(tmp_path, (
+        "id;type;subject;when;client;who\n"
+        f"a1;Звонок;Первый звонок;03.02.2026 10:00;ООО Весна;{alice}\n"
+        f"a2;Встреча;Встреча в офисе;04.02.2026 15:30;ООО Весна;{alice}\n"
+    ), "a.csv")  # fmt: skip
+    assert run(first, spec, personas.admin).created == 2
+    assert_rollups_exact()
+    moved = write(tmp_path, first.read_text().replace("04.02.2026 15:30", "06.02.2026 09:00"),
+                  "b.csv")  # fmt: skip
+    outcome = run(moved, spec, personas.admin)
+    assert (outcome.created, outcome.updated, outcome.skipped) == (0, 1, 1)
+    assert Activity.objects.count() == 2
+    assert Company.objects.get().last_contact_at == datetime(
+        2026, 2, 6, 9, tzinfo=ZoneInfo("Europe/Moscow")
+    )
+    assert_rollups_exact()

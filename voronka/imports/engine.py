@@ -125,6 +125,13 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _add_facts(into: dict[Any, Any], more: dict[Any, Any]) -> None:
+    for key, values in more.items():
+        slot = into.setdefault(key, {})
+        for name, amount in values.items():
+            slot[name] = slot.get(name, 0) + amount
+
+
 def _template_columns(fm: FieldMap) -> set[str]:
     parts = [fm.template] if isinstance(fm.template, str) else fm.template or []
     return {c for part in parts for c in template_columns(part)}
@@ -586,6 +593,14 @@ class Importer:
                         r.existing.lead_id,
                         client_key(r.existing.company_id, r.existing.contact_id),
                     )
+        activity_old: dict[int, tuple[Any, Any]] = {}  # id → (its facts, its client)
+        if entity == "activities":
+            for r in rows:
+                if r.existing is not None:
+                    activity_old[r.existing.pk] = (
+                        facts.activity_facts(r.existing, self.tz),
+                        client_key(r.existing.company_id, r.existing.contact_id),
+                    )
         new: list[Row] = []
         changed: list[Row] = []
         fields_changed: set[str] = set()
@@ -672,9 +687,17 @@ class Importer:
         if entity in ("deals", "leads") and touched:
             self._settle(touched, entity, before_facts, before_board, lead_ids)
         if entity == "activities":
-            for r in new:
-                facts.activity_logged(r.obj)
-            self._touch_last_contact([r.obj for r in new])
+            before: dict[Any, Any] = {}
+            after: dict[Any, Any] = {}
+            for r in touched:
+                if r.action == "updated":
+                    old_facts, old_client = activity_old[r.obj.pk]
+                    _add_facts(before, old_facts)
+                    self.clients.add(old_client)
+                _add_facts(after, facts.activity_facts(r.obj, self.tz))
+                self.clients.add(client_key(r.obj.company_id, r.obj.contact_id))
+            facts.apply(before, after, known=self.known_rows)
+            self._touch_last_contact([r.obj for r in touched])
         if count:
             self._count(rows)
 
