@@ -278,3 +278,18 @@ def test_interactions_count_on_their_day_and_move_when_imported_again_with_anoth
         2026, 2, 6, 9, tzinfo=ZoneInfo("Europe/Moscow")
     )
     assert_rollups_exact()
+
+
+def test_a_deal_in_another_currency_needs_its_exchange_rate(tmp_path, personas, stages, alice_name):
+    from voronka.sales.models import Deal
+
+    spec = {**DEALS, "fields": {**DEALS["fields"], "currency": {"default": "USD"}}}
+    path = write(tmp_path, HEADER + f"F1;Экспорт;В работе;ООО Море;{alice_name};100;01.02.2026;\n")
+    outcome = run(path, spec, personas.admin)
+    assert rejections(outcome) == [(2, "exchange_rate", "give the rate of USD to RUB")]
+    assert Deal.objects.count() == 0
+    rated = {**spec, "fields": {**spec["fields"], "exchange_rate": {"default": "92.5"}}}
+    assert run(path, rated, personas.admin).created == 1
+    deal = Deal.objects.get()
+    assert (deal.currency, deal.exchange_rate, deal.amount) == ("USD", Decimal("92.5"), 100)
+    assert_rollups_exact()

@@ -611,7 +611,8 @@ class Importer:
             row.changed = target.apply(row, obj, new=is_new)
             if entity == "deals" and obj.company_id is None and obj.contact_id is None:
                 row.problems.append(("company", _("a deal needs a client: a company or a contact")))
-                continue
+            if row.problems:
+                continue  # rejected below; nothing of it is written
             if is_new or row.changed:
                 row.changed += target.finish(obj)
             if is_new:

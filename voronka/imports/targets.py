@@ -363,7 +363,8 @@ class Deals(Target):
                 ) or timezone.now()
             obj.stage_entered_at = entered
             changed += ["stage_id", "pipeline_id", "status", "stage_entered_at"]
-        if obj.currency != self.base_currency and not obj.exchange_rate:
+        foreign = obj.currency != self.base_currency
+        if foreign and "exchange_rate" not in row.values and (new or "currency" in changed):
             row.reject(
                 "exchange_rate",
                 _("give the rate of %(currency)s to %(base)s")
