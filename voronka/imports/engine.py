@@ -16,11 +16,8 @@ per batch with the same functions.
 
 from __future__ import annotations
 
-import csv
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,116 +25,26 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from voronka.analytics import facts, spells
+from voronka.analytics import facts
 from voronka.analytics.spells import client_key
 from voronka.core import organisation
 from voronka.imports import inserts
 from voronka.imports import values as read
-from voronka.imports.lookups import Lookups, NotFound, fold
+from voronka.imports.fields import FieldReader
+from voronka.imports.lookups import fold
+from voronka.imports.matching import RecordFinder
 from voronka.imports.models import ExternalKey
-from voronka.imports.reading import FileProblem, RowProblem, Table, broken_text
-from voronka.imports.spec import FieldMap, Mapping, SpecError, template_columns
-from voronka.imports.targets import TARGETS, FieldDef, Row, Target
+from voronka.imports.reading import FileProblem, RowProblem, Table
+from voronka.imports.report import Outcome, Report, Rollback
+from voronka.imports.settling import Settler, add_facts
+from voronka.imports.spec import Mapping, SpecError
+from voronka.imports.targets import TARGETS, Row, Target
 from voronka.sales import rollups
 
 log = logging.getLogger(__name__)
 
-SMALL_REFS = {
-    "users",
-    "teams",
-    "sources",
-    "reasons",
-    "categories",
-    "pipelines",
-    "products",
-    "stages",
-}
-BIG_REFS = {"companies", "contacts", "leads", "deals"}
-SAMPLE_ROWS = 200
 
-
-class Rollback(Exception):
-    pass
-
-
-@dataclass
-class Outcome:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    rejected: int = 0
-    failed: str = ""  # the file as a whole was refused; nothing was written
-    notices: list[str] = field(default_factory=list)
-    sample: list[tuple[int, str, int | None, str, str]] = field(default_factory=list)
-
-    @property
-    def written(self) -> int:
-        return self.created + self.updated
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows, "created": self.created, "updated": self.updated,
-            "skipped": self.skipped, "rejected": self.rejected, "failed": self.failed,
-            "notices": self.notices,
-        }  # fmt: skip
-
-
-class Report:
-    """Where the per-row results go: a report of every row, and the rejected rows as a
-    file a person can fix and import again."""
-
-    def __init__(self, header: list[str], report: IO[str] | None, rejected: IO[str] | None):
-        self.report = csv.writer(report) if report else None
-        self.rejected = csv.writer(rejected) if rejected else None
-        if self.report:
-            self.report.writerow(["line", "result", "id", "column", "reason"])
-        if self.rejected:
-            self.rejected.writerow(["line", "column", "reason", *header])
-
-    def row(self, outcome: Outcome, row: Row, result: str, record_id: int | None = None,
-            column: str = "", reason: str = "") -> None:  # fmt: skip
-        if len(outcome.sample) < SAMPLE_ROWS:
-            outcome.sample.append((row.line, result, record_id, column, reason))
-        if self.report:
-            self.report.writerow([row.line, result, record_id or "", column, reason])
-        if result == "rejected" and self.rejected:
-            self.rejected.writerow([row.line, column, reason, *[_cell(c) for c in row.cells]])
-
-
-def _fill(template: str | list[str], join: str, raw: dict[str, Any]) -> str:
-    """A template filled from the row; a part whose columns are all blank is left out."""
-    filled = []
-    for part in [template] if isinstance(template, str) else template:
-        cells = {c: "" if read.is_blank(raw.get(c)) else str(raw[c]).strip()
-                 for c in template_columns(part)}  # fmt: skip
-        if cells and not any(cells.values()):
-            continue
-        filled.append(part.format(**cells).strip())
-    return join.join(filled)
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, RowProblem):
-        return ""
-    if isinstance(value, str) and broken_text(value):
-        return value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
-    return "" if value is None else value
-
-
-def _add_facts(into: dict[Any, Any], more: dict[Any, Any]) -> None:
-    for key, values in more.items():
-        slot = into.setdefault(key, {})
-        for name, amount in values.items():
-            slot[name] = slot.get(name, 0) + amount
-
-
-def _template_columns(fm: FieldMap) -> set[str]:
-    parts = [fm.template] if isinstance(fm.template, str) else fm.template or []
-    return {c for part in parts for c in template_columns(part)}
-
-
-class Importer:
+class Importer(FieldReader, RecordFinder, Settler):
     def __init__(
         self,
         mapping: Mapping,
@@ -269,15 +176,6 @@ class Importer:
                 keys.add((key, fold(row.raw[fm.column])))
         return keys
 
-    def _column_of(self, name: str) -> str:
-        """The file's column for a field a rule names, when the mapping reads it from one."""
-        fm = self.maps.get(name)
-        return fm.column if fm is not None and fm.column else name
-
-    def _reject(self, row: Row, column: str, reason: str) -> None:
-        self.outcome.rejected += 1
-        self.report.row(self.outcome, row, "rejected", None, column, reason)
-
     def _batch(self, rows: list[Row]) -> None:
         if not rows:
             return
@@ -306,239 +204,6 @@ class Importer:
         if good:
             self._write(good, target)
         self.progress(self.outcome.rows)
-
-    @property
-    def lookups(self) -> Lookups:
-        if not hasattr(self, "_lookups"):
-            self._lookups = Lookups(self.system)
-        return self._lookups
-
-    # Reading one row's fields --------------------------------------------------------------
-
-    def _source(self, name: str, fm: FieldMap, row: Row) -> Any:
-        if fm.template:
-            value: Any = _fill(fm.template, fm.join, row.raw)
-        elif fm.column:
-            value = row.raw.get(fm.column)
-        else:
-            value = None
-        if isinstance(value, str):
-            value = value.strip()
-            if value in fm.blank:
-                value = None
-        if not read.is_blank(value) and fm.values:
-            key = str(value)
-            if key in fm.values:
-                value = fm.values[key]
-            elif fm.ignore_case:
-                folded = {fold(k): v for k, v in fm.values.items()}
-                value = folded.get(fold(key), value)
-        if read.is_blank(value) and fm.default is not None:
-            value = fm.default
-            if fm.column or fm.template:
-                # A default for a blank cell fills in new records only; a value with
-                # no column at all is the mapping's constant and is always set.
-                row.defaulted.add(name)
-        return value
-
-    def _read_fields(self, row: Row, target: Target) -> None:
-        if self.mapping.external_id:
-            key = row.raw.get(self.mapping.external_id)
-            row.key = "" if read.is_blank(key) else str(key).strip()[:200]
-        for name, fm in self.maps.items():
-            fdef = target.fields[name]
-            column = fm.column or (", ".join(sorted(_template_columns(fm))) or name)
-            try:
-                value = self._source(name, fm, row)
-            except (KeyError, ValueError, IndexError) as error:
-                row.reject(column, _("the template cannot be filled: %(error)s") % {"error": error})
-                continue
-            if broken_text(value):
-                row.reject(column, _(
-                    "the text holds bytes that are not valid in the file's encoding; "
-                    "save the file as UTF-8"
-                ))  # fmt: skip
-                continue
-            if read.is_blank(value):
-                if fdef.required:
-                    row.values.setdefault("_missing", []).append((name, column))
-                continue
-            try:
-                row.values[name] = self._value(fdef, fm, value)
-            except read.CellError as error:
-                row.reject(column, str(error))
-            except NotFound:
-                row.reject(column, self._not_found(fdef, value))
-        for name, column in row.values.pop("_missing", []):
-            if name == "stage" or name not in row.values:
-                row.reject(column, _("required; the cell is empty"))
-
-    def _value(self, fdef: FieldDef, fm: FieldMap, value: Any) -> Any:
-        kind = fdef.kind
-        if kind == "text":
-            return read.text(value, fdef.max_length)
-        if kind == "email":
-            return read.email(value)
-        if kind == "phone":
-            return read.text(value, fdef.max_length)
-        if kind == "decimal":
-            return read.decimal(value, comma=self.mapping.decimal_comma)
-        if kind == "int":
-            return read.integer(value)
-        if kind == "bool":
-            return read.boolean(value)
-        if kind == "date":
-            return read.day(value, fm.format or self.mapping.date_format)
-        if kind == "datetime":
-            return read.moment(value, fm.format or self.mapping.date_format, self.tz)
-        if kind == "choice":
-            raw = read.text(value)
-            if raw in fdef.choices:
-                return raw
-            by_fold = {fold(c): c for c in fdef.choices}
-            if fold(raw) in by_fold:
-                return by_fold[fold(raw)]
-            raise read.CellError(
-                _("unknown value %(value)r; expected one of %(choices)s (or translate it in "
-                  "the mapping's values)") % {"value": raw[:60], "choices": ", ".join(fdef.choices)}
-            )  # fmt: skip
-        if kind == "tags":
-            return read.split(value, fm.split or ",")
-        if kind == "fk":
-            name = read.text(value)
-            name = fm.aliases.get(name, name)
-            if fdef.ref in SMALL_REFS:
-                return self._small(fdef.ref, fm, name)
-            return ("?", name)  # found a batch at a time in _link
-        raise read.CellError(f"cannot read a {kind}")
-
-    def _small(self, ref: str, fm: FieldMap, name: str) -> Any:
-        lk = self.lookups
-        created = lk.created
-        if ref == "users":
-            return lk.people.find(name, create=fm.create, created=created)
-        if ref == "products":
-            return lk.product(name)
-        if ref == "stages":
-            return name
-        return {
-            "teams": lk.teams, "sources": lk.sources, "reasons": lk.reasons,
-            "categories": lk.categories, "pipelines": lk.pipelines,
-        }[ref].find(name, create=fm.create, created=created)  # fmt: skip
-
-    def _not_found(self, fdef: FieldDef, value: Any) -> str:
-        what = {
-            "users": _("no user named %(value)r"), "teams": _("no team named %(value)r"),
-            "sources": _("no lead source named %(value)r"),
-            "reasons": _("no reason named %(value)r"),
-            "categories": _("no product category named %(value)r"),
-            "pipelines": _("no pipeline named %(value)r"),
-            "products": _("no product named %(value)r"),
-        }.get(fdef.ref, _("nothing named %(value)r"))  # fmt: skip
-        return (what % {"value": str(value)[:60]}) + " " + _("(map the value or allow creating it)")
-
-    def _resolve_stage(self, row: Row) -> None:
-        if self.mapping.entity != "deals" or "stage" not in row.values:
-            return
-        from voronka.sales.queries import default_pipeline
-
-        pipeline_id = row.values.get("pipeline")
-        if pipeline_id is None and row.existing is not None:
-            pipeline_id = row.existing.pipeline_id
-        if pipeline_id is None:
-            if not hasattr(self, "_default_pipeline"):
-                self._default_pipeline = default_pipeline()
-            default = self._default_pipeline
-            if default is None:
-                row.reject("pipeline", _("there is no pipeline; create one or name it"))
-                return
-            pipeline_id = default.pk
-        try:
-            row.values["stage"] = self.lookups.stage(pipeline_id, row.values["stage"])
-        except NotFound:
-            fm = self.maps["stage"]
-            row.reject(fm.column or "stage", _(
-                "unknown stage %(value)r in the pipeline (translate it in the mapping's values)"
-            ) % {"value": row.values["stage"][:60]})  # fmt: skip
-
-    # Related records and existing records --------------------------------------------------
-
-    def _link(self, rows: list[Row]) -> None:
-        fields = self.target_cls.fields
-        for name, fm in self.maps.items():
-            fdef = fields[name]
-            if fdef.kind != "fk" or fdef.ref not in BIG_REFS:
-                continue
-            lookup = fm.lookup or fdef.lookups[0]
-            wanted = [r.values[name][1] for r in rows if name in r.values]
-            found = self.lookups.batch(fdef.ref, lookup, wanted)
-            for r in rows:
-                if name not in r.values:
-                    continue
-                value = r.values[name][1]
-                pk = found.get(value)
-                if pk is None and fm.create and fdef.ref == "companies" and lookup == "name":
-                    pk = self._create_company(value)
-                    found[value] = pk
-                if pk is None:
-                    del r.values[name]
-                    r.reject(
-                        fm.column or name,
-                        _("no record found by %(lookup)s %(value)r")
-                        % {"lookup": lookup, "value": value[:60]},
-                    )
-                else:
-                    r.values[name] = pk
-
-    def _create_company(self, name: str) -> int:
-        from voronka.clients.models import Company
-        from voronka.imports.targets import Companies
-
-        company = Company(name=name[:250], owner=self.actor, created_by=self.actor)
-        Companies(actor=self.actor, lookups=self.lookups, tz=self.tz).finish(company)
-        company.save()
-        self.lookups.created.append(company)
-        return company.pk
-
-    def _find_existing(self, rows: list[Row], target: Target) -> None:
-        model = target.model
-        manager = model._default_manager
-        ids: dict[int, int] = {}  # row index → record id
-        keyed = [i for i, r in enumerate(rows) if r.key]
-        if keyed:
-            found = self.lookups.batch(target.entity, "external_id", [rows[i].key for i in keyed])
-            for i in keyed:
-                if rows[i].key in found:
-                    ids[i] = found[rows[i].key]
-        match = [k for k in (self.mapping.match or target.match_keys) if k != "external_id"]
-        for key in match:
-            waiting = [i for i, r in enumerate(rows) if i not in ids and not r.problems]
-            wanted = {}
-            for i in waiting:
-                value = target.match_transform(key, target.match_value(rows[i], key))
-                if value:
-                    wanted[i] = value
-            if not wanted:
-                continue
-            if target.entity == "users" and key == "full_name":
-                index = self.lookups.people.index
-                by = {v: index[fold(v)] for v in wanted.values() if fold(v) in index}
-            else:
-                column = target.match_field(key)
-                by = {}
-                values = list(set(wanted.values()))
-                for j in range(0, len(values), 500):
-                    for pk, value in (
-                        manager.filter(**{f"{column}__in": values[j : j + 500]})
-                        .order_by("-pk").values_list("pk", column)
-                    ):  # fmt: skip
-                        by[value] = pk
-            for i, value in wanted.items():
-                if value in by:
-                    ids[i] = by[value]
-        existing = manager.in_bulk(set(ids.values()))
-        for i, pk in ids.items():
-            rows[i].existing = existing.get(pk)
 
     # Writing -------------------------------------------------------------------------------
 
@@ -693,105 +358,14 @@ class Importer:
             for r in touched:
                 if r.action == "updated":
                     old_facts, old_client = activity_old[r.obj.pk]
-                    _add_facts(before, old_facts)
+                    add_facts(before, old_facts)
                     self.clients.add(old_client)
-                _add_facts(after, facts.activity_facts(r.obj, self.tz))
+                add_facts(after, facts.activity_facts(r.obj, self.tz))
                 self.clients.add(client_key(r.obj.company_id, r.obj.contact_id))
             facts.apply(before, after, known=self.known_rows)
             self._touch_last_contact([r.obj for r in touched])
         if count:
             self._count(rows)
-
-    def _client_names(self, deals: list[Any]) -> None:
-        from voronka.clients.models import Company, Contact
-
-        companies = dict(
-            Company.all_objects.filter(pk__in={d.company_id for d in deals if d.company_id})
-            .values_list("pk", "name")
-        )  # fmt: skip
-        contacts = {
-            c.pk: c.full_name
-            for c in Contact.all_objects.filter(
-                pk__in={d.contact_id for d in deals if d.contact_id}
-            )
-        }
-        for d in deals:
-            from voronka.core.text import search_text
-
-            d._client_name = search_text(
-                companies.get(d.company_id, ""), contacts.get(d.contact_id, "")
-            )
-
-    def _settle(self, rows: list[Row], entity: str, before: Any, before_board: dict[int, Any],
-                lead_ids: set[int]) -> None:  # fmt: skip
-        """The rollups move with the batch, in its transaction; the clients' spells and
-        stages wait for :meth:`_finish_clients`, once per client for the whole file."""
-        if entity == "deals":
-            deal_ids = [r.obj.pk for r in rows]
-            lead_ids |= {r.obj.lead_id for r in rows if r.obj.lead_id}
-            facts.apply(
-                before, facts.current_facts(deal_ids=deal_ids, lead_ids=lead_ids),
-                known=self.known_rows,
-            )  # fmt: skip
-            rollups.board_apply_many(
-                [(before_board.get(r.obj.pk), rollups.board_state(r.obj)) for r in rows],
-                known=self.known_rows,
-            )
-            spells.refresh_deals(deal_ids)
-        else:
-            lead_ids |= {r.obj.pk for r in rows}
-            facts.apply(before, facts.current_facts(lead_ids=lead_ids), known=self.known_rows)
-
-    def _finish_clients(self) -> None:
-        """Client spells (when a client counts as active) and life-cycle stages of every
-        client whose deals the import touched."""
-        clients = {c for c in self.clients if c is not None}
-        self.clients = set()
-        keys = sorted(clients)
-        for i in range(0, len(keys), 500):
-            spells.refresh_clients(set(keys[i : i + 500]))
-        self._lifecycle(clients)
-
-    def _lifecycle(self, clients: Iterable[Any]) -> None:
-        """Clients with won deals become customers, as after a deal won by hand; only the
-        clients whose stage changes are written (through the clients' service)."""
-        from django.db.models import Count
-
-        from voronka.clients.models import Company, Contact
-        from voronka.clients.services import client_refresh_lifecycle, lifecycle_after_purchases
-        from voronka.sales.models import Deal
-
-        for kind, model in (("company", Company), ("contact", Contact)):
-            ids = sorted({pk for key in clients if key and key[0] == kind for pk in key[1:]})
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                won = dict(
-                    Deal.objects.filter(**{f"{kind}_id__in": chunk}, status=Deal.Status.WON)
-                    .values_list(f"{kind}_id")
-                    .annotate(n=Count("pk"))
-                )
-                for pk, stage in model.objects.filter(pk__in=chunk).values_list(
-                    "pk", "lifecycle_stage"
-                ):
-                    if lifecycle_after_purchases(stage, won.get(pk, 0)) != stage:
-                        client_refresh_lifecycle(
-                            company_id=pk if kind == "company" else None,
-                            contact_id=pk if kind == "contact" else None,
-                        )
-
-    def _touch_last_contact(self, activities: list[Any]) -> None:
-        from django.db.models import Q
-
-        from voronka.clients.models import Company, Contact
-
-        latest: dict[tuple[Any, int], Any] = defaultdict(lambda: None)
-        for a in activities:
-            for model, pk in ((Company, a.company_id), (Contact, a.contact_id)):
-                if pk and (latest[(model, pk)] is None or a.occurred_at > latest[(model, pk)]):
-                    latest[(model, pk)] = a.occurred_at
-        for (model, pk), when in latest.items():
-            model.all_objects.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=when),
-                                     pk=pk).update(last_contact_at=when)  # fmt: skip
 
 
 def import_file(

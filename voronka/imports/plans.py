@@ -16,7 +16,8 @@ from django.db import transaction
 
 from voronka.core import organisation
 from voronka.core.models import Organisation
-from voronka.imports.engine import Outcome, Rollback, import_file
+from voronka.imports.engine import import_file
+from voronka.imports.report import Outcome, Rollback
 from voronka.imports.spec import Plan, SpecError, Step
 from voronka.sales.models import Deal, Pipeline, Stage
 
