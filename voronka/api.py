@@ -14,6 +14,7 @@ from voronka.automation.api import router as automation_router
 from voronka.clients.api import router as clients_router
 from voronka.core.api import SessionAuth, TokenAuth, install_error_handlers
 from voronka.sales.api import router as sales_router
+from voronka.service.api import router as service_router
 
 api = NinjaAPI(
     title="Voronka API",
@@ -21,7 +22,9 @@ api = NinjaAPI(
     description=(
         "Clients, leads, deals, the sales catalogue and the sales KPIs of Voronka "
         "(`GET /api/v1/kpis`: won revenue, win rate, funnel … for a period, grouped by "
-        "manager, team, month …). Authenticate with a personal API token: "
+        "manager, team, month …), and the service desk: client requests and complaints with "
+        "their threads and SLA deadlines (`/api/v1/requests`), request categories and SLA "
+        "policies. Authenticate with a personal API token: "
         "`Authorization: Bearer vrk_…`."
     ),
     urls_namespace="api",
@@ -35,3 +38,4 @@ api.add_router("", sales_router)
 api.add_router("", activities_router)
 api.add_router("", analytics_router)
 api.add_router("", automation_router)
+api.add_router("", service_router)

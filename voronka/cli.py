@@ -299,6 +299,23 @@ def _kpi_value(unit: str, value: Any) -> str:
             "median": number(value.median, 1),
             "count": value.count,
         }
+    if unit in ("hours", "minutes"):
+        parts = {"mean": number(value.mean, 1), "count": value.count}
+        if value.median is not None:
+            parts["median"] = number(value.median, 1)
+        if unit == "hours" and value.median is None:
+            return _("%(mean)s h (n=%(count)s)") % parts
+        if unit == "hours":
+            return _("%(mean)s h (median %(median)s h, n=%(count)s)") % parts
+        if value.median is None:
+            return _("%(mean)s min (n=%(count)s)") % parts
+        return _("%(mean)s min (median %(median)s min, n=%(count)s)") % parts
+    if unit == "score":
+        share = Decimal(str(value.extra.get("share_satisfied", 0))) * 100
+        return _("%(mean)s (%(share)s%% satisfied, n=%(count)s)") % {
+            "mean": number(value.value, 2), "share": number(share, 2),
+            "count": value.denominator,
+        }  # fmt: skip
     return number(value.value)
 
 
@@ -523,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day, included")
     p.add_argument("--ids", help="KPI ids, comma separated (default: all)")
     p.add_argument("--by", help="group by manager, team, source, product, pipeline, stage, "
-                   "client, day, week, month or quarter")  # fmt: skip
+                   "client, category, day, week, month or quarter")  # fmt: skip
     p.add_argument("--team", metavar="ID")
     p.add_argument("--manager", metavar="ID|USERNAME")
     p.add_argument("--pipeline", metavar="ID")

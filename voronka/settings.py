@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "voronka.automation",
     "voronka.webforms",
     "voronka.imports",
+    "voronka.service",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

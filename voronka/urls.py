@@ -12,6 +12,7 @@ urlpatterns = [
     path("analytics/", include("voronka.analytics.urls")),
     path("automation/", include("voronka.automation.urls")),
     path("import/", include("voronka.imports.urls")),
+    path("service/", include("voronka.service.urls")),
     path("", include("voronka.webforms.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

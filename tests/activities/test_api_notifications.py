@@ -142,6 +142,16 @@ def test_preferences_start_with_both_channels_and_a_30_minute_reminder(personas)
              "email": True},
             {"kind": "webhook_disabled", "label": "A webhook was switched off after failures",
              "in_app": True, "email": True},
+            {"kind": "request_assigned", "label": "Client request assigned to me",
+             "in_app": True, "email": True},
+            {"kind": "request_client_reply", "label": "A client wrote on my request",
+             "in_app": True, "email": True},
+            {"kind": "sla_warning", "label": "A request's SLA deadline is near", "in_app": True,
+             "email": True},
+            {"kind": "sla_breached", "label": "A request missed its SLA deadline", "in_app": True,
+             "email": True},
+            {"kind": "low_satisfaction", "label": "A client gave a low satisfaction score",
+             "in_app": True, "email": True},
         ],
     }  # fmt: skip
 
@@ -163,7 +173,9 @@ def test_preferences_are_changed_per_kind_and_the_rest_stays(personas):
         ("task_reminder", True, True), ("task_overdue", True, False),
         ("task_escalated", True, True), ("task_assigned", True, True),
         ("lead_assigned", True, True), ("import_finished", True, True),
-        ("webhook_disabled", True, True),
+        ("webhook_disabled", True, True), ("request_assigned", True, True),
+        ("request_client_reply", True, True), ("sla_warning", True, True),
+        ("sla_breached", True, True), ("low_satisfaction", True, True),
     ]  # fmt: skip
     alice.refresh_from_db()
     assert alice.reminder_minutes == 90

@@ -167,6 +167,11 @@ def test_the_settings_show_both_channels_on_by_default_and_the_reminder_time(cli
         "lead_assigned-in_app": True, "lead_assigned-email": True,
         "import_finished-in_app": True, "import_finished-email": True,
         "webhook_disabled-in_app": True, "webhook_disabled-email": True,
+        "request_assigned-in_app": True, "request_assigned-email": True,
+        "request_client_reply-in_app": True, "request_client_reply-email": True,
+        "sla_warning-in_app": True, "sla_warning-email": True,
+        "sla_breached-in_app": True, "sla_breached-email": True,
+        "low_satisfaction-in_app": True, "low_satisfaction-email": True,
     }  # fmt: skip
     assert "Напоминание о задаче" in response.content.decode()
 
@@ -184,6 +189,11 @@ def test_saving_the_settings_stores_each_kind_and_the_reminder_time(client, pers
             "lead_assigned-in_app": "on", "lead_assigned-email": "on",
             "import_finished-in_app": "on", "import_finished-email": "on",
             "webhook_disabled-in_app": "on", "webhook_disabled-email": "on",
+            "request_assigned-in_app": "on", "request_assigned-email": "on",
+            "request_client_reply-in_app": "on", "request_client_reply-email": "on",
+            "sla_warning-in_app": "on", "sla_warning-email": "on",
+            "sla_breached-in_app": "on", "sla_breached-email": "on",
+            "low_satisfaction-in_app": "on", "low_satisfaction-email": "on",
         },
     )  # fmt: skip
     assert (response.status_code, response["Location"]) == (

@@ -200,7 +200,7 @@ def test_russian_numbers_use_the_russian_separators(env):
         (("--from", "2020-01-01", "--to", "2026-03-01"),
          "--to: The period is longer than 1830 days."),
         ((*MARCH, "--by", "weekday"), "--by: Unknown grouping: weekday. Valid: manager, team, "
-         "source, product, pipeline, stage, client, day, week, month, quarter."),
+         "source, product, pipeline, stage, client, category, day, week, month, quarter."),
         ((*MARCH, "--team", "North"), "--team: not an id: 'North'"),
         ((*MARCH, "--team", "999"), "--team: No such team."),
         ((*MARCH, "--product", "999"), "--product: No such product."),

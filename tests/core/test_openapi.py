@@ -52,6 +52,16 @@ EXPECTED_PATHS = {
     "/api/v1/webhooks": {"get", "post"},
     "/api/v1/webhooks/{webhook_id}": {"get", "patch", "delete"},
     "/api/v1/webhooks/{webhook_id}/deliveries": {"get"},
+    "/api/v1/requests": {"get", "post"},
+    "/api/v1/requests/{request_id}": {"get", "patch", "delete"},
+    "/api/v1/requests/{request_id}/status": {"post"},
+    "/api/v1/requests/{request_id}/messages": {"get"},
+    "/api/v1/requests/{request_id}/replies": {"post"},
+    "/api/v1/requests/{request_id}/client-messages": {"post"},
+    "/api/v1/requests/{request_id}/notes": {"post"},
+    "/api/v1/request-categories": {"get"},
+    "/api/v1/sla-policies": {"get", "post"},
+    "/api/v1/sla-policies/{policy_id}": {"get", "patch"},
 }
 
 

@@ -29,6 +29,7 @@ KIND_CHIPS = [
     ("message", _("Messages"), "chat-dots"),
     ("note", _("Notes"), "sticky"),
     ("stage", _("Stage changes"), "signpost-split"),
+    ("request", _("Requests"), "headset"),
 ]
 
 # The "no contact for N days" filter of the client and deal lists.

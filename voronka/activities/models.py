@@ -162,6 +162,11 @@ class NotificationKind(models.TextChoices):
     LEAD_ASSIGNED = "lead_assigned", _("New lead assigned to me")
     IMPORT_FINISHED = "import_finished", _("My import has finished")
     WEBHOOK_DISABLED = "webhook_disabled", _("A webhook was switched off after failures")
+    REQUEST_ASSIGNED = "request_assigned", _("Client request assigned to me")
+    REQUEST_CLIENT_REPLY = "request_client_reply", _("A client wrote on my request")
+    SLA_WARNING = "sla_warning", _("A request's SLA deadline is near")
+    SLA_BREACHED = "sla_breached", _("A request missed its SLA deadline")
+    LOW_SATISFACTION = "low_satisfaction", _("A client gave a low satisfaction score")
 
 
 class Notification(models.Model):

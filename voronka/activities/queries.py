@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from voronka.activities.models import Activity, Notification, Task
@@ -231,17 +231,25 @@ class TimelineEntry:
     """One line of a client's or deal's history: an activity or a system event."""
 
     at: datetime
-    kind: str  # an Activity.Kind value, or "stage" for a stage change
+    kind: str  # an Activity.Kind value, "stage", "request" or "request_message"
     activity: Activity | None = None
     stage_change: StageHistory | None = None
+    # A client request received ("request"), or a reply or client's message on one.
+    request: Any = None
+    request_message: Any = None
 
     @property
     def key(self) -> tuple[datetime, str, int]:
-        obj = self.activity or self.stage_change
+        obj = self.activity or self.stage_change or self.request_message or self.request
         return (self.at, self.kind, obj.pk if obj else 0)
 
 
-TIMELINE_KINDS = [*Activity.Kind.values, "stage"]
+# What the API's timeline knows: activities and stage changes.
+ACTIVITY_TIMELINE_KINDS = [*Activity.Kind.values, "stage"]
+# Client requests and their thread (replies and the client's messages; internal notes
+# stay on the request's page).
+REQUEST_KINDS = ["request", "request_message"]
+TIMELINE_KINDS = [*ACTIVITY_TIMELINE_KINDS, *REQUEST_KINDS]
 
 
 def timeline(
@@ -255,13 +263,17 @@ def timeline(
     before: datetime | None = None,
     limit: int = 30,
 ) -> tuple[list[TimelineEntry], datetime | None]:
-    """Activities and stage changes of a visible record, newest first.
+    """Activities, stage changes and client requests of a visible record, newest first.
 
     Each source is read newest-first and bounded, then merged; ``before`` (the time
     of the last entry shown) gives the next page. Returns the entries and the
-    ``before`` of the next page, or None at the end.
+    ``before`` of the next page, or None at the end. Without ``kinds``: activities and
+    stage changes (what the API describes); the pages ask for :data:`TIMELINE_KINDS`.
+    The kind "request" brings the requests' messages along, as one filter chip does.
     """
-    kinds = kinds or TIMELINE_KINDS
+    kinds = list(kinds or ACTIVITY_TIMELINE_KINDS)
+    if "request" in kinds and "request_message" not in kinds:
+        kinds.append("request_message")
     activity_kinds = [k for k in kinds if k in Activity.Kind.values]
     base = Activity.objects.select_related("author", "deal")
     moves = StageHistory.objects.select_related("from_stage", "to_stage", "moved_by", "deal")
@@ -296,6 +308,11 @@ def timeline(
     if "stage" in kinds:
         moves = moves.order_by("-moved_at", "-pk")[: limit + 1]
         entries += [TimelineEntry(m.moved_at, "stage", stage_change=m) for m in moves]
+    if lead is None and set(kinds) & set(REQUEST_KINDS):
+        entries += _request_entries(
+            user, company=company, contact=contact, deal=deal, kinds=kinds, before=before,
+            limit=limit,
+        )  # fmt: skip
     entries.sort(key=lambda e: e.key, reverse=True)
     if len(entries) <= limit:
         return entries, None
@@ -303,3 +320,61 @@ def timeline(
     boundary = entries[limit - 1].at
     page = [e for e in entries if e.at >= boundary]
     return page, boundary
+
+
+def _request_entries(
+    user: Any,
+    *,
+    company: Any,
+    contact: Any,
+    deal: Any,
+    kinds: list[str],
+    before: datetime | None,
+    limit: int,
+) -> list[TimelineEntry]:
+    """The record's requests as they arrived, and the replies and client's messages of
+    their threads; each read newest-first and bounded like the other sources.
+
+    The client's first message arrives with the request: the request's entry shows
+    it, so it is not listed a second time.
+    """
+    from voronka.service.models import Message
+    from voronka.service.queries import requests_visible_to
+
+    if deal is not None:
+        mine = {"deal": deal}
+    elif company is not None:
+        mine = {"company": company}
+    else:
+        mine = {"contact": contact}
+    requests = requests_visible_to(user).filter(**mine)
+    entries: list[TimelineEntry] = []
+    if "request" in kinds:
+        opening = Message.objects.filter(
+            request=OuterRef("pk"), kind=Message.Kind.CLIENT, created_at=OuterRef("created_at")
+        ).order_by("pk")
+        received = requests.select_related("assignee").annotate(
+            opening=Subquery(opening.values("body")[:1])
+        )
+        if before is not None:
+            received = received.filter(created_at__lt=before)
+        entries += [
+            TimelineEntry(r.created_at, "request", request=r)
+            for r in received.order_by("-created_at", "-pk")[: limit + 1]
+        ]
+    if "request_message" in kinds:
+        messages = (
+            Message.objects.filter(
+                request__in=requests.values("pk"),
+                kind__in=[Message.Kind.REPLY, Message.Kind.CLIENT],
+            )
+            .exclude(kind=Message.Kind.CLIENT, created_at=F("request__created_at"))
+            .select_related("request", "author")
+        )
+        if before is not None:
+            messages = messages.filter(created_at__lt=before)
+        entries += [
+            TimelineEntry(m.created_at, "request_message", request=m.request, request_message=m)
+            for m in messages.order_by("-created_at", "-pk")[: limit + 1]
+        ]
+    return entries

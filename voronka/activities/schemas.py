@@ -26,6 +26,11 @@ NotificationKindName = Literal[
     "lead_assigned",
     "import_finished",
     "webhook_disabled",
+    "request_assigned",
+    "request_client_reply",
+    "sla_warning",
+    "sla_breached",
+    "low_satisfaction",
 ]
 TimelineKind = Literal["call", "meeting", "email", "message", "note", "stage"]
 

@@ -201,7 +201,9 @@ class KpiParams(Schema):
 class KpiInfoOut(Schema):
     id: str
     label: str
-    unit: str = Field(description="count, money, ratio, days or table.")
+    unit: str = Field(
+        description="count, money, ratio, days, hours, minutes, score (a mean of 1–5) or table."
+    )
     groupings: list[str]
 
 

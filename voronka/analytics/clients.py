@@ -97,9 +97,11 @@ def _spells_serve(ctx: Ctx) -> bool:
 
 
 def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
-    """Clients with an interaction in [since, until): activity, deal created or moved."""
+    """Clients with an interaction in [since, until): activity, deal created or moved,
+    request received (for its assignee, as the spells count it)."""
     from voronka.activities.models import Activity
     from voronka.sales.models import Deal, StageHistory
+    from voronka.service.models import Request
 
     clients: set[str] = set()
     deals = Deal.all_objects.filter(ctx.scope.deals()).order_by()
@@ -120,11 +122,18 @@ def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
     for company, contact in activities.values_list("company_id", "contact_id").distinct():
         if company or contact:
             clients.add(f"company:{company}" if company else f"contact:{contact}")
+    requests = Request.objects.filter(
+        ctx.scope.people("assignee"), created_at__gte=since, created_at__lt=until
+    ).order_by()
+    for company, contact in requests.values_list("company_id", "contact_id").distinct():
+        if company or contact:
+            clients.add(f"company:{company}" if company else f"contact:{contact}")
     return clients
 
 
 def active_clients(ctx: Ctx) -> Result:
-    """Active clients: distinct clients with an interaction in the 90 days up to the as-of date."""
+    """Active clients: distinct clients with an interaction (activity logged, deal created or
+    moved, request received) in the 90 days up to the as-of date."""
     until = ctx.as_of
     if _spells_serve(ctx):
         from voronka.analytics.models import ClientSpell

@@ -17,7 +17,7 @@ from voronka.analytics.scope import Scope
 from voronka.core import organisation
 
 GROUPINGS = (
-    "manager", "team", "source", "product", "pipeline", "stage", "client",
+    "manager", "team", "source", "product", "pipeline", "stage", "client", "category",
     "day", "week", "month", "quarter",
 )  # fmt: skip
 TIME_GROUPINGS = frozenset(TIME_GROUPS)
@@ -76,7 +76,8 @@ def owner_field(by: str, owner: str = "owner") -> str | None:
 
 
 def record_group(by: str, *, owner: str = "owner", when: str = "", tz: Any = None) -> Any:
-    """An expression for the group of a record (deal or lead); ``when`` is its date field."""
+    """An expression for the group of a record (deal, lead, request or survey); ``when`` is
+    its date field. Products are a deal's lines; a request names its product itself."""
     simple = {
         "manager": F(f"{owner}_id"),
         "team": F(f"{owner}__team_id"),
@@ -84,6 +85,7 @@ def record_group(by: str, *, owner: str = "owner", when: str = "", tz: Any = Non
         "pipeline": F("pipeline_id"),
         "stage": F("stage_id"),
         "product": F("lines__product_id"),
+        "category": F("category_id"),
     }
     if by in simple:
         return simple[by]
@@ -112,6 +114,7 @@ def labels(by: str, keys: Iterable[str | None], period: Period | None = None) ->
     from voronka.accounts.models import Team, User
     from voronka.clients.models import Company, Contact
     from voronka.sales.models import LeadSource, Pipeline, Product, Stage
+    from voronka.service.models import Category
 
     present = [k for k in keys if k is not None]
     out: dict[Any, str] = {None: _none_label(by)}
@@ -130,7 +133,7 @@ def labels(by: str, keys: Iterable[str | None], period: Period | None = None) ->
         return out
     model: Any = {
         "manager": User, "team": Team, "source": LeadSource, "pipeline": Pipeline,
-        "stage": Stage, "product": Product,
+        "stage": Stage, "product": Product, "category": Category,
     }[by]  # fmt: skip
     manager = getattr(model, "all_objects", model.objects)
     for obj in manager.filter(pk__in=[int(k) for k in present]):
@@ -156,4 +159,5 @@ def _none_label(by: str) -> str:
         "manager": _("No manager"),
         "product": _("No products"),
         "client": _("No client"),
+        "category": _("No category"),
     }.get(by, "—")

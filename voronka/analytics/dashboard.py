@@ -97,6 +97,13 @@ def show_number(x: Any, unit: str) -> str:
         return _("%(number)s p.p.") % {"number": _one_decimal(float(x))}
     if unit == "days":
         return _("%(number)s d") % {"number": _one_decimal(float(x))}
+    if unit == "hours":
+        return _("%(number)s h") % {"number": _one_decimal(float(x))}
+    if unit == "minutes":
+        return _("%(number)s min") % {"number": _one_decimal(float(x))}
+    if unit == "score":  # a mean of 1–5 scores, as 4.25
+        score = Decimal(str(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return formats.number_format(score, 2, use_l10n=True)
     return formats.number_format(x, 0, use_l10n=True, force_grouping=True)
 
 

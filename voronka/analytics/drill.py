@@ -22,8 +22,26 @@ What a list shows for each kind of KPI (``Kpi.records``):
 * the funnel lists the deals created in the period in its pipeline, and for a stage
   (``key`` = stage id) those of them that reached the stage.
 
-Groups with no value for the grouping (no manager, no team, no product, no client)
-have no list to show and get no link; "no source" does (``no_source``).
+Service KPIs open the "All requests" list (``service:request-list``) with its agreed
+GET filters (dates are local days, ``*_to`` included, as for deals):
+
+* ``requests_new`` → the requests received in the period (``created_from``/``created_to``);
+* ``first_response_minutes`` → those of them answered (``responded=1``), the ones it averages;
+* ``request_handling_hours`` → the requests resolved in the period (``resolved_from``/``_to``);
+* ``sla_breach_rate`` → the requests received that missed a target (``breached=1``), its
+  numerator; the list judges "missed" as of now, the KPI as of the end of its period, so
+  for a past period the list may show a request that was late only after the period;
+* ``complaints_resolution_rate`` → the complaints received (``kind=complaint``), its
+  denominator, with their statuses;
+* ``csat`` → the requests whose survey was answered in the period
+  (``surveyed_from``/``surveyed_to``); by manager, the request's current assignee stands
+  for the survey's manager (the same person unless the request was given to another since).
+
+A manager, team and product filter and group become ``assignee``, ``team``, ``product``;
+a category ``category``; a client ``company`` or ``contact``.
+
+Groups with no value for the grouping (no manager, no team, no product, no client, no
+category) have no list to show and get no link; "no source" does (``no_source``).
 """
 
 from __future__ import annotations
@@ -44,6 +62,10 @@ from voronka.core import organisation
 DEAL_RECORDS = {"won", "lost", "closed", "created", "open", "overdue"}
 LEAD_RECORDS = {"leads", "leads_with_deal", "leads_won"}
 TASK_RECORDS = {"tasks_overdue", "tasks_done"}
+REQUEST_RECORDS = {
+    "requests_created", "requests_responded", "requests_resolved", "requests_breached",
+    "requests_complaints", "requests_surveyed",
+}  # fmt: skip
 
 # KPIs that measure only some of their records: the filter that keeps those.
 NARROWER: dict[str, dict[str, str]] = {
@@ -109,6 +131,9 @@ def drill_target(
     elif records == "activities":
         params = _activity_params(period, filters, by, key)
         name = "activities:activity-list"
+    elif records in REQUEST_RECORDS:
+        params = _request_params(records, period, filters, by, key)
+        name = "service:request-list"
     else:
         return None
     return None if params is None else (name, params)
@@ -227,6 +252,36 @@ def _activity_params(
     params.update(_days("", period))
     groups = {"manager": "author", "team": "team"}
     return _with_group(params, by, key, groups, period=period, dates="")
+
+
+# Client requests -----------------------------------------------------------------------------
+
+# The date a request KPI attributes its records by, as the list's parameter prefix.
+_REQUEST_DATES = {"requests_resolved": "resolved", "requests_surveyed": "surveyed"}
+_REQUEST_NARROWER = {
+    "requests_responded": {"responded": "1"},
+    "requests_breached": {"breached": "1"},
+    "requests_complaints": {"kind": "complaint"},
+}
+_REQUEST_GROUPS = {"manager": "assignee", "team": "team", "product": "product",
+                   "category": "category"}  # fmt: skip
+
+
+def _request_params(
+    records: str, period: Period, filters: Filters, by: str | None, key: str | None
+) -> dict[str, str] | None:
+    # Requests belong to no pipeline and no lead source: those filters do not apply.
+    params = _compact(assignee=filters.manager, team=filters.team, product=filters.product)
+    dates = _REQUEST_DATES.get(records, "created")
+    params.update(_days(dates, period))
+    params.update(_REQUEST_NARROWER.get(records, {}))
+    if by == "client" and key is not None:
+        kind, _sep, pk = key.partition(":")
+        if kind not in ("company", "contact") or not pk.isdigit():
+            return None
+        params[kind] = pk
+        return params
+    return _with_group(params, by, key, _REQUEST_GROUPS, period=period, dates=dates)
 
 
 # Groups and dates ----------------------------------------------------------------------------

@@ -15,29 +15,32 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from voronka.analytics import clients, sales, work
+from voronka.analytics import clients, sales, service, work
 from voronka.analytics.context import GROUPINGS, Ctx
 from voronka.analytics.periods import Period
 from voronka.analytics.scope import Filters, Scope
 from voronka.analytics.values import Result
 
-DEAL_GROUPS = frozenset(GROUPINGS)
+DEAL_GROUPS = frozenset(GROUPINGS) - {"category"}  # request categories: service KPIs only
 LEAD_GROUPS = frozenset({"manager", "team", "source", "product", "day", "week", "month", "quarter"})
 POINT_GROUPS = frozenset({"manager", "team", "source", "product", "pipeline", "stage", "client"})
 PEOPLE_GROUPS = frozenset({"manager", "team", "day", "week", "month", "quarter"})
 OWNER_GROUPS = frozenset({"manager", "team"})
 NO_GROUPS: frozenset[str] = frozenset()
+SERVICE_GROUPS = service.SERVICE_GROUPS
 
 
 @dataclass(frozen=True)
 class Kpi:
     id: str
     label: Any  # lazy translation
-    unit: str  # count, money, ratio, days, table
+    unit: str  # count, money, ratio, days, hours, minutes, score (a mean of 1–5), table
     fn: Callable[[Ctx], Result]
     groupings: frozenset[str] = NO_GROUPS
     # What a drill-down lists: "won", "lost", "closed", "created", "open", "overdue",
-    # "leads", "leads_with_deal", "leads_won", "tasks_overdue", "tasks_done", "activities".
+    # "leads", "leads_with_deal", "leads_won", "tasks_overdue", "tasks_done", "activities",
+    # "requests_created", "requests_responded", "requests_resolved", "requests_breached",
+    # "requests_complaints", "requests_surveyed".
     records: str = ""
     help: Any = ""
 
@@ -86,6 +89,18 @@ KPIS: dict[str, Kpi] = {
             PEOPLE_GROUPS, "tasks_done"),
         Kpi("activities_logged", _("Interactions logged"), "count", work.activities_logged,
             PEOPLE_GROUPS, "activities"),
+        Kpi("requests_new", _("Requests received"), "count", service.requests_new,
+            SERVICE_GROUPS, "requests_created"),
+        Kpi("first_response_minutes", _("Response time, minutes"), "minutes",
+            service.first_response_minutes, SERVICE_GROUPS, "requests_responded"),
+        Kpi("request_handling_hours", _("Handling time, hours"), "hours",
+            service.request_handling_hours, SERVICE_GROUPS, "requests_resolved"),
+        Kpi("sla_breach_rate", _("SLA breaches"), "ratio", service.sla_breach_rate,
+            SERVICE_GROUPS, "requests_breached"),
+        Kpi("complaints_resolution_rate", _("Complaints resolved"), "ratio",
+            service.complaints_resolution_rate, SERVICE_GROUPS, "requests_complaints"),
+        Kpi("csat", _("Customer satisfaction (CSAT)"), "score", service.csat, SERVICE_GROUPS,
+            "requests_surveyed"),
     ]
 }  # fmt: skip
 

@@ -268,11 +268,15 @@ def plan_fulfilment(ctx: Ctx, metric: str) -> Result:
 
 
 def working_days(first: date, last: date) -> int:
-    """Mondays to Fridays in ``[first, last]``; no holiday calendar yet."""
+    """Working days in ``[first, last]`` by the organisation's work calendar: its
+    working week, less its holidays, plus weekends made working days."""
+    from voronka.core.workcalendar import current
+
+    calendar = current()
     days = 0
     day = first
     while day <= last:
-        days += day.weekday() < 5
+        days += calendar.is_working_day(day)
         day += timedelta(days=1)
     return days
 
@@ -328,8 +332,8 @@ def plan_forecast(ctx: Ctx, metric: str) -> Result:
     * new leads: leads so far extrapolated linearly by elapsed days (today counts
       as elapsed).
 
-    ``extra`` carries ``forecast``, ``working_days_left`` (Mondays to Fridays after
-    today up to the period's end; no holiday calendar yet) and
+    ``extra`` carries ``forecast``, ``working_days_left`` (working days of the
+    organisation's work calendar after today up to the period's end) and
     ``needed_per_working_day``: what is still missing to the target, per working
     day left (0 once the target is reached; null without a target or days left).
     """

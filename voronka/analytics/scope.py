@@ -3,7 +3,8 @@
 A KPI counts only the records its reader may see (the same visibility rule as
 every list), narrowed by the report's filters. The same filter is written for the
 records themselves and for the rollups, whose rows carry the same owner,
-pipeline and source.
+pipeline and source. Client requests and survey answers belong to no pipeline and
+no lead source: those two filters do not narrow them.
 """
 
 from __future__ import annotations
@@ -85,6 +86,37 @@ class Scope:
         q = owner_q(self.actor, Family.LEADS) & self.owners("")
         if f.source:
             q &= Q(source_id=f.source)
+        return q
+
+    def requests(self, prefix: str = "") -> Q:
+        """Visible, filtered client requests, by their assignee; ``prefix`` reaches them
+        through a relation. A manager counts the requests assigned to them (a team lead,
+        the team's), support and the head of sales every request. Pipeline and source
+        filters describe deals and leads and are ignored here."""
+        f = self.filters
+        q = owner_q(self.actor, Family.REQUESTS, owner_field=f"{prefix}assignee")
+        q &= Q(**{f"{prefix}deleted_at__isnull": True})
+        if f.manager:
+            q &= Q(**{f"{prefix}assignee_id": f.manager})
+        if f.team:
+            q &= Q(**{f"{prefix}assignee__team_id": f.team})
+        if f.product:
+            q &= Q(**{f"{prefix}product_id": f.product})
+        return q
+
+    def surveys(self) -> Q:
+        """Visible, filtered satisfaction surveys, by the manager they were sent for (copied
+        from the request, so an answer stays with whoever handled it); the answers about a
+        deleted request do not count."""
+        f = self.filters
+        q = owner_q(self.actor, Family.REQUESTS, owner_field="manager")
+        q &= Q(request__isnull=True) | Q(request__deleted_at__isnull=True)
+        if f.manager:
+            q &= Q(manager_id=f.manager)
+        if f.team:
+            q &= Q(manager__team_id=f.team)
+        if f.product:
+            q &= Q(product_id=f.product)
         return q
 
     def people(self, field: str) -> Q:

@@ -67,21 +67,24 @@ def open_stays(
 # Keeping them ---------------------------------------------------------------------------------
 
 
-def _client_times(kind: str, which: dict[str, Any]) -> dict[tuple[int, int], list[datetime]]:
+def _client_times(kind: str, which: dict[str, Any]) -> dict[tuple[int, int | None], list[datetime]]:
     """Every interaction time of the clients of ``kind`` whose id matches the lookups
     ``which`` (``{"id__in": [...]}``), by client id and person: an activity's author, a
-    deal's owner (for its creation and its moves)."""
+    deal's owner (for its creation and its moves), a request's assignee (for its arrival;
+    no one while it waits unassigned)."""
     from voronka.activities.models import Activity
     from voronka.sales.models import Deal, StageHistory
+    from voronka.service.models import Request
 
     def on(prefix: str) -> Q:
         # The same condition on the client's id, reached through ``prefix``.
         return Q(**{f"{prefix}{kind}_{name}": value for name, value in which.items()})
 
     no_company = Q() if kind == "company" else Q(company__isnull=True)
-    times: dict[tuple[int, int], list[datetime]] = defaultdict(list)
+    times: dict[tuple[int, int | None], list[datetime]] = defaultdict(list)
     activities = Activity.objects.filter(on(""), no_company)
     deals = Deal.objects.filter(on(""), no_company)
+    requests = Request.objects.filter(on(""), no_company)
     moves = StageHistory.objects.filter(
         on("deal__"),
         Q() if kind == "company" else Q(deal__company__isnull=True),
@@ -94,6 +97,8 @@ def _client_times(kind: str, which: dict[str, Any]) -> dict[tuple[int, int], lis
         times[(pk, person)].append(at)
     for pk, person, at in moves.order_by().values_list(deal_owner, "deal__owner_id", "moved_at"):
         times[(pk, person)].append(at)
+    for pk, person, at in requests.order_by().values_list(owner, "assignee_id", "created_at"):
+        times[(pk, person)].append(at)
     return times
 
 
@@ -102,6 +107,10 @@ def _client_rows(kind: str, which: dict[str, Any]) -> list[ClientSpell]:
     everyone: dict[int, list[datetime]] = defaultdict(list)
     for (pk, person), times in _client_times(kind, which).items():
         everyone[pk] += times
+        if person is None:
+            # Touched by no one in particular (a request nobody took yet): it counts in the
+            # rows of everyone's interactions only, which carry no person either.
+            continue
         for after, until in active_spells(times):
             rows.append(
                 ClientSpell(**{f"{kind}_id": pk}, person_id=person, after=after, until=until)

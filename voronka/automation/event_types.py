@@ -22,6 +22,12 @@ _LABELS: dict[str, Promise] = {
     events.ACTIVITY_LOGGED: _("Interaction logged"),
     events.TASK_COMPLETED: _("Task completed"),
     events.TASK_OVERDUE: _("Task overdue"),
+    events.REQUEST_CREATED: _("Client request received"),
+    events.REQUEST_REPLIED: _("Reply sent to a client request"),
+    events.REQUEST_RESOLVED: _("Client request resolved"),
+    events.REQUEST_REOPENED: _("Client request reopened"),
+    events.REQUEST_SLA_BREACHED: _("Client request missed its SLA"),
+    events.SURVEY_ANSWERED: _("Satisfaction survey answered"),
     PING: _("Test"),
 }
 

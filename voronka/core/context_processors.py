@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     from django.utils.translation import gettext as _
 
     from voronka.activities.context_processors import notifications
+    from voronka.service.services import may_take_requests
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -40,6 +41,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.insert(0 if sees_everything(user) else 1, dashboard)
         if sees_everything(user):
             items.append(("analytics:plans", "bullseye", _("Sales plan"), ("/analytics/plans",)))
+    if may_take_requests(user):
+        # "=" keeps the service's other pages (dashboard, settings) from lighting it up.
+        requests = ("service:queue", "headset", _("Requests"), ("=/service/",
+                    "/service/requests"))  # fmt: skip
+        # A support agent's day is the queue: first for them; beside the clients for others.
+        tasks = next(n for n, i in enumerate(items) if i[0] == "activities:task-list")
+        items.insert(0 if user.role == "support" else tasks, requests)
     if user.is_superuser or user.role in ("admin", "head_of_sales"):
         # Import, web forms, webhooks and the full export share one entry and its tabs.
         items.append(("imports:job-list", "arrow-left-right", _("Data"),

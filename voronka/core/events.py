@@ -30,6 +30,12 @@ CLIENT_CREATED = "client.created"
 ACTIVITY_LOGGED = "activity.logged"
 TASK_COMPLETED = "task.completed"
 TASK_OVERDUE = "task.overdue"
+REQUEST_CREATED = "request.created"
+REQUEST_REPLIED = "request.replied"
+REQUEST_RESOLVED = "request.resolved"
+REQUEST_REOPENED = "request.reopened"
+REQUEST_SLA_BREACHED = "request.sla_breached"
+SURVEY_ANSWERED = "survey.answered"
 
 
 def subscribe(name: str) -> Callable[[Handler], Handler]:

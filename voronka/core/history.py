@@ -43,7 +43,8 @@ def _display(model: type[Model], name: str, value: Any) -> Any:
     if getattr(field, "choices", None):
         return dict(field.flatchoices).get(value, value)
     if field.is_relation and value is not None:
-        return str(value)
+        # simple-history stands a "deleted object" with no pk in for an empty link.
+        return None if getattr(value, "pk", "") is None else str(value)
     return value
 
 

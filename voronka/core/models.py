@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,6 +49,10 @@ class DomainModel(models.Model):
         return self.deleted_at is not None
 
 
+def default_work_days() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
 class Organisation(models.Model):
     """The one organisation this installation serves: its time zone and currency."""
 
@@ -57,12 +64,56 @@ class Organisation(models.Model):
         help_text=_("A task overdue this long is reported to the assignee's team lead."),
     )  # fmt: skip
 
+    # The work calendar: SLA targets in working hours count only these hours.
+    work_days = models.JSONField(
+        _("working days"), default=default_work_days,
+        help_text=_("Days of the week, 0 for Monday to 6 for Sunday."),
+    )  # fmt: skip
+    work_starts = models.TimeField(_("working day starts"), default=dt.time(9, 0))
+    work_ends = models.TimeField(_("working day ends"), default=dt.time(18, 0))
+    # Satisfaction surveys after a request is resolved.
+    surveys_enabled = models.BooleanField(_("send satisfaction surveys"), default=True)
+    survey_valid_days = models.PositiveSmallIntegerField(
+        _("survey link valid, days"), default=14, validators=[MinValueValidator(1)]
+    )
+    survey_follow_up_max_score = models.PositiveSmallIntegerField(
+        _("follow up scores up to"), default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("A score this low or lower makes a follow-up task for the manager."),
+    )  # fmt: skip
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisation")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(work_starts__lt=models.F("work_ends")),
+                name="organisation_work_day_not_empty",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarDay(models.Model):
+    """An exception to the working week: a public holiday on a working day, or a
+    working day moved onto a weekend (Russia's production calendar moves several a year)."""
+
+    day = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    is_working = models.BooleanField(
+        _("working day"), default=False,
+        help_text=_("On: a working day on a weekend. Off: a holiday."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}".strip()
 
 
 class FullExport(models.Model):

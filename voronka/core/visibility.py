@@ -5,7 +5,8 @@ One rule, applied per model family by that family's ``queries.py``:
 * admin and head of sales see and edit everything;
 * a manager sees and edits the records they own;
 * a team lead also sees and edits the records owned by their team's members;
-* a support agent sees clients and deals (to answer requests) and edits none;
+* a support agent sees clients and deals (to answer requests) and edits none of them;
+  client requests are theirs to see and work, like the head's;
 * anyone else sees nothing.
 
 Records without an owner are visible to admin and head of sales only.
@@ -27,6 +28,7 @@ class Family(StrEnum):
     DEALS = "deals"
     LEADS = "leads"
     CATALOG = "catalog"  # products, pipelines: configuration everyone reads
+    REQUESTS = "requests"  # client requests: the assignee's, and every support agent's
 
 
 _NOTHING = Q(pk__in=[])
@@ -63,6 +65,8 @@ def owner_q(user: User, family: Family, *, owner_field: str = "owner", write: bo
     if family == Family.CATALOG:
         return _NOTHING if write else Q()
     if user.role == "support":
+        if family == Family.REQUESTS:
+            return Q()
         return Q() if (not write and family in _SUPPORT_READS) else _NOTHING
     if user.role != "manager":
         return _NOTHING
@@ -91,6 +95,8 @@ def can_write(actor: User, family: Family, owner_id: int | None) -> bool:
     if not _is_active_user(actor):
         return False
     if sees_everything(actor):
+        return True
+    if family == Family.REQUESTS and actor.role == "support":
         return True
     if family == Family.CATALOG or actor.role != "manager" or owner_id is None:
         return False

@@ -31,6 +31,7 @@ from voronka.core import organisation
 from voronka.imports import inserts
 from voronka.imports import values as read
 from voronka.imports.fields import FieldReader
+from voronka.imports.folding import CaseProblem, fold_table
 from voronka.imports.lookups import fold
 from voronka.imports.matching import RecordFinder
 from voronka.imports.models import ExternalKey
@@ -65,6 +66,8 @@ class Importer(FieldReader, RecordFinder, Settler):
         self.batch_size = batch_size
         self.total = total
         self.tz = organisation.current().tz
+        # The file's dates are read in its own time zone when the mapping names one.
+        self.file_tz = mapping.file_zone() or self.tz
         self.system = mapping.system or "import"
         self.target_cls = TARGETS[mapping.entity]
         self.check_mapping()
@@ -107,9 +110,18 @@ class Importer(FieldReader, RecordFinder, Settler):
                 + ")"
             )
 
+    def fold_events(self, table: Table) -> Table:
+        """An event log's table as one row per record (see :mod:`.folding`); other
+        tables as they are."""
+        log = self.mapping.event_log
+        if log is None:
+            return table
+        return fold_table(table, log, tz=self.file_tz, date_format=self.mapping.date_format)
+
     # The run -------------------------------------------------------------------------------
 
     def run(self, table: Table, *, report: Report | None = None) -> Outcome:
+        table = self.fold_events(table)
         outcome = Outcome(notices=list(table.notices))
         self.check_columns(table.header)
         report = report or Report(table.header, None, None)
@@ -146,6 +158,10 @@ class Importer(FieldReader, RecordFinder, Settler):
         header = table.header
         for line, cells in table.rows():
             self.outcome.rows += 1
+            if cells and isinstance(cells[0], CaseProblem):
+                row = Row(line, cells[0].cells, {})
+                self._reject(row, cells[0].column, str(cells[0]))
+                continue
             if cells and isinstance(cells[0], RowProblem):
                 row = Row(line, [], {})
                 self._reject(row, "", _("the row cannot be read: %(error)s") % {"error": cells[0]})
@@ -258,6 +274,11 @@ class Importer(FieldReader, RecordFinder, Settler):
                         r.existing.lead_id,
                         client_key(r.existing.company_id, r.existing.contact_id),
                     )
+        # Records that are interactions with their client (requests): the clients before.
+        old_clients = {
+            r.existing.pk: client_key(r.existing.company_id, r.existing.contact_id)
+            for r in rows if target.is_interaction and r.existing is not None
+        }  # fmt: skip
         activity_old: dict[int, tuple[Any, Any]] = {}  # id → (its facts, its client)
         if entity == "activities":
             for r in rows:
@@ -350,6 +371,9 @@ class Importer(FieldReader, RecordFinder, Settler):
             inserts.insert_history(model, [r.obj for r in changed], kind="~", user=actor, now=now)
         if entity == "deals":
             self.clients |= {client_key(r.obj.company_id, r.obj.contact_id) for r in touched}
+        if target.is_interaction:
+            self.clients |= {old_clients[r.obj.pk] for r in changed}
+            self.clients |= {client_key(r.obj.company_id, r.obj.contact_id) for r in touched}
         if entity in ("deals", "leads") and touched:
             self._settle(touched, entity, before_facts, before_board, lead_ids)
         if entity == "activities":
@@ -397,6 +421,8 @@ def import_file(
         )  # fmt: skip
         table = open_table(path, **options)
         importer.check_columns(table.header)
+        # Folded first, so that the reports have the folded rows' columns.
+        table = importer.fold_events(table)
         return importer.run(table, report=Report(table.header, report_to, rejected_to))
     except (FileProblem, SpecError) as problem:
         return Outcome(failed=str(problem))

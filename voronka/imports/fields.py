@@ -16,6 +16,7 @@ from voronka.imports.targets import FieldDef, Row, Target
 
 SMALL_REFS = {
     "users", "teams", "sources", "reasons", "categories", "pipelines", "products", "stages",
+    "request_categories",
 }  # fmt: skip
 
 
@@ -114,7 +115,7 @@ class FieldReader(ImportState):
         if kind == "date":
             return read.day(value, fm.format or self.mapping.date_format)
         if kind == "datetime":
-            return read.moment(value, fm.format or self.mapping.date_format, self.tz)
+            return read.moment(value, fm.format or self.mapping.date_format, self.file_tz)
         if kind == "choice":
             raw = read.text(value)
             if raw in fdef.choices:
@@ -140,14 +141,16 @@ class FieldReader(ImportState):
         lk = self.lookups
         created = lk.created
         if ref == "users":
-            return lk.people.find(name, create=fm.create, created=created)
+            return lk.people.find(name, create=fm.create, created=created,
+                                  role=self.target_cls.new_people_role)  # fmt: skip
         if ref == "products":
-            return lk.product(name)
+            return lk.product(name, create=fm.create, created=created)
         if ref == "stages":
             return name
         return {
             "teams": lk.teams, "sources": lk.sources, "reasons": lk.reasons,
             "categories": lk.categories, "pipelines": lk.pipelines,
+            "request_categories": lk.request_categories,
         }[ref].find(name, create=fm.create, created=created)  # fmt: skip
 
     def _not_found(self, fdef: FieldDef, value: Any) -> str:
@@ -158,5 +161,6 @@ class FieldReader(ImportState):
             "categories": _("no product category named %(value)r"),
             "pipelines": _("no pipeline named %(value)r"),
             "products": _("no product named %(value)r"),
+            "request_categories": _("no request category named %(value)r"),
         }.get(fdef.ref, _("nothing named %(value)r"))  # fmt: skip
         return (what % {"value": str(value)[:60]}) + " " + _("(map the value or allow creating it)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Model
@@ -167,11 +168,30 @@ class Lookups:
         except KeyError:
             raise NotFound(name) from None
 
-    def product(self, name: str) -> int:
-        try:
-            return self.products[fold(name)]
-        except KeyError:
-            raise NotFound(name) from None
+    def product(
+        self, name: str, *, create: bool = False, created: list[Model] | None = None
+    ) -> int:
+        key = fold(name)
+        if key in self.products:
+            return self.products[key]
+        if not create:
+            raise NotFound(name)
+        from voronka.core import organisation
+
+        product = Product.objects.create(
+            name=" ".join(name.split())[:200], currency=organisation.current().base_currency
+        )
+        self.products[key] = product.pk
+        self.product_prices[product.pk] = product.price
+        (self.created if created is None else created).append(product)
+        return product.pk
+
+    @cached_property
+    def request_categories(self) -> Named:
+        """Categories of client requests, read only by an import that needs them."""
+        from voronka.service.models import Category
+
+        return Named(Category)
 
     def batch(self, entity: str, lookup: str, values: Iterable[str]) -> dict[str, int]:
         """{value as written: id} for one batch of rows; values not found are left out."""

@@ -16,6 +16,7 @@ class Entity(models.TextChoices):
     TEAMS = "teams", _("Teams")
     USERS = "users", _("Users")
     ACTIVITIES = "activities", _("Interactions")
+    REQUESTS = "requests", _("Client requests")
 
 
 class ImportMapping(models.Model):

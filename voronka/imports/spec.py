@@ -19,6 +19,14 @@ A mapping (one file, one kind of record)::
       "defaults": {"currency": "USD"}
     }
 
+An event log (several rows per record, e.g. a help desk's ticket events) is folded into
+one row per record before anything else reads it; see
+:class:`voronka.imports.folding.EventLog`::
+
+    "event_log": {"key": "Case ID", "order": "Complete Timestamp", "event": "Activity",
+                  "derive": {"taken_at": {"pick": "first", "event": "Take in charge ticket",
+                                          "column": "Complete Timestamp"}}}
+
 A plan (several files in order)::
 
     {"name": "…", "pipelines": [...], "steps": [{"file": "accounts.csv", "mapping": {…}}, …]}
@@ -32,14 +40,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from voronka.imports.folding import EventLog
 
 Lookup = Literal[
     "name", "external_id", "email", "phone", "tax_id", "full_name", "username", "sku", "id"
 ]
 EntityName = Literal[
-    "companies", "contacts", "leads", "deals", "products", "teams", "users", "activities"
+    "companies",
+    "contacts",
+    "leads",
+    "deals",
+    "products",
+    "teams",
+    "users",
+    "activities",
+    "requests",
 ]
 
 
@@ -82,12 +101,28 @@ class Mapping(Strict):
     match: list[str] = Field(default_factory=list)
     on_match: Literal["update", "skip"] = "update"
     date_format: str | None = None
+    # The time zone of the file's dates and times; default: the organisation's.
+    time_zone: str | None = None
+    event_log: EventLog | None = None
     decimal_comma: bool = False
     encoding: str = "auto"
     delimiter: str = "auto"
     sheet: str | None = None
     fields: dict[str, FieldMap | str] = Field(default_factory=dict)
     defaults: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Rome)") from None
+        return value
+
+    def file_zone(self) -> ZoneInfo | None:
+        return ZoneInfo(self.time_zone) if self.time_zone else None
 
     def field_maps(self) -> dict[str, FieldMap]:
         """Every field as a :class:`FieldMap`; ``"name": "Column"`` is short for a column."""
@@ -108,6 +143,10 @@ class Mapping(Strict):
                     used.update(template_columns(part))
         if self.external_id:
             used.add(self.external_id)
+        if self.event_log:
+            # Derived columns are made by folding, not read from the file.
+            used -= set(self.event_log.derive)
+            used |= self.event_log.columns()
         return used
 
 

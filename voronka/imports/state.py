@@ -17,6 +17,7 @@ class ImportState:
     maps: dict[str, FieldMap]
     actor: Any
     tz: Any
+    file_tz: Any
     system: str
     target_cls: type[Target]
     outcome: Outcome

@@ -87,6 +87,18 @@ FIELD_LABELS: dict[str, Promise | str] = {
 ENTITY_LABELS: dict[tuple[str, str], Promise] = {
     ("teams", "lead"): pgettext_lazy("import field", "Team lead"),
     ("leads", "created_at"): pgettext_lazy("import field", "Received on"),
+    ("requests", "created_at"): pgettext_lazy("import field", "Received on"),
+    ("requests", "client_name"): pgettext_lazy("import field", "Client's name"),
+    ("requests", "client_email"): pgettext_lazy("import field", "Client's e-mail"),
+    ("requests", "client_phone"): pgettext_lazy("import field", "Client's phone"),
+    ("requests", "channel"): pgettext_lazy("import field", "Channel"),
+    ("requests", "priority"): pgettext_lazy("import field", "Priority"),
+    ("requests", "assignee"): pgettext_lazy("import field", "Assignee"),
+    ("requests", "first_response_at"): pgettext_lazy("import field", "First response"),
+    ("requests", "first_response_by"): pgettext_lazy("import field", "First response by"),
+    ("requests", "resolved_at"): pgettext_lazy("import field", "Resolved on"),
+    ("requests", "resolved_by"): pgettext_lazy("import field", "Resolved by"),
+    ("requests", "sla"): pgettext_lazy("import field", "Apply the SLA"),
 }
 
 # Column names other systems use, by field; compared after :func:`normalise`.
@@ -199,6 +211,36 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 # Where a common name means another field for one kind of record.
 ENTITY_SYNONYMS: dict[str, dict[str, str]] = {
+    "requests": {
+        "тема": "subject",
+        "topic": "subject",
+        "обращение": "subject",
+        "ответственный": "assignee",
+        "исполнитель": "assignee",
+        "assigned to": "assignee",
+        "agent": "assignee",
+        "канал": "channel",
+        "приоритет": "priority",
+        "важность": "priority",
+        "тип": "kind",
+        "вид": "kind",
+        "type": "kind",
+        "категория": "category",
+        "поступило": "created_at",
+        "получено": "created_at",
+        "received": "created_at",
+        "opened": "created_at",
+        "первый ответ": "first_response_at",
+        "first response": "first_response_at",
+        "решено": "resolved_at",
+        "resolved": "resolved_at",
+        "закрыто": "closed_at",
+        "closed": "closed_at",
+        "email": "client_email",
+        "e-mail": "client_email",
+        "телефон": "client_phone",
+        "phone": "client_phone",
+    },
     "companies": {
         "company": "name",
         "компания": "name",

@@ -44,7 +44,7 @@ def _fk(ref: str, *lookups: str, required: bool = False) -> FieldDef:
     return FieldDef("fk", ref=ref, lookups=lookups or ("name",), required=required)
 
 
-USER = ("username", "email", "full_name")
+USER: tuple[str, ...] = ("username", "email", "full_name")
 LIFECYCLE = tuple(LifecycleStage.values)
 
 CLIENT_FIELDS = {
@@ -89,6 +89,11 @@ class Target:
     # New records written by the fast path (ids up front, COPY); people and teams, few and
     # with passwords and permissions, go through the ORM.
     fast_insert: ClassVar[bool] = True
+    # Records that count as an interaction with their client (requests): the clients'
+    # active spells are refreshed after the import.
+    is_interaction: ClassVar[bool] = False
+    # The role of a person a row names who is created because the mapping says so.
+    new_people_role: ClassVar[str] = Role.MANAGER
 
     def __init__(self, *, actor: Any, lookups: Any, tz: Any) -> None:
         self.actor = actor
@@ -576,6 +581,10 @@ class Activities(Target):
             row.reject("company", _("an interaction needs a client, a deal or a lead"))
 
 
+# Targets of other capabilities live in modules of their own, built on the classes above.
+from voronka.imports.targets_service import Requests  # noqa: E402
+
 TARGETS: dict[str, type[Target]] = {
-    t.entity: t for t in (Companies, Contacts, Leads, Deals, Products, Teams, Users, Activities)
+    t.entity: t
+    for t in (Companies, Contacts, Leads, Deals, Products, Teams, Users, Activities, Requests)
 }

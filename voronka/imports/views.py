@@ -35,6 +35,7 @@ RECORD_PAGES: dict[str, tuple[str, str]] = {
     Entity.LEADS: ("sales:lead-list", "sales:lead-detail"),
     Entity.DEALS: ("sales:deal-list", "sales:deal-detail"),
     Entity.ACTIVITIES: ("activities:activity-list", ""),
+    Entity.REQUESTS: ("service:request-list", "service:request-detail"),
 }
 
 

@@ -8,7 +8,7 @@
                                e.g. ``HTTP_X_FORWARDED_FOR`` (the last address in it, the one the
                                proxy added, is used); empty: the connection's own address;
 ``WEBFORMS_KEEP_DAYS``         spam, invalid and refused submissions are forgotten after this many
-                               days (90); those that made a lead are kept.
+                               days (90); those that made a lead or a request are kept.
 """
 
 from __future__ import annotations

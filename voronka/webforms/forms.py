@@ -1,4 +1,4 @@
-"""The settings page of a web form: what it shows, where its leads go."""
+"""The settings page of a web form: what it shows, where its leads or requests go."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from voronka.accounts.models import Team
 from voronka.core.forms import BootstrapFormMixin
-from voronka.sales.models import LeadSource, Pipeline
-from voronka.webforms.models import STANDARD_FIELDS, STANDARD_LABELS, WebForm
+from voronka.sales.models import LeadSource, Pipeline, Product
+from voronka.service.models import Category, Kind
+from voronka.webforms.models import STANDARD_FIELDS, STANDARD_LABELS, Purpose, WebForm
 from voronka.webforms.services import EXTRA_LABEL_MAX_LENGTH, MAX_EXTRA_FIELDS
 
 STANDARD_CHOICES = [(name, STANDARD_LABELS[name]) for name in STANDARD_FIELDS]
@@ -20,6 +21,13 @@ EMPTY_EXTRA_ROWS = 3
 
 class WebFormForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
+    purpose = forms.ChoiceField(
+        label=_("Each submission becomes"),
+        choices=[(Purpose.LEAD, _("a lead")), (Purpose.REQUEST, _("a client request"))],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("A request form must show the message; the client's text starts the thread."),
+    )
     shown = forms.MultipleChoiceField(
         label=_("Fields shown"),
         choices=STANDARD_CHOICES,
@@ -49,8 +57,27 @@ class WebFormForm(BootstrapFormMixin, forms.Form):
         label=_("Responsible team"),
         queryset=Team.objects.none(),
         required=False,
-        empty_label=_("— nobody: the head of sales distributes —"),
-        help_text=_("Leads go to the team's active managers in turn."),
+        empty_label=_("— nobody: the head of sales or the request queue —"),
+        help_text=_(
+            "Leads go to the team's active managers in turn; requests to its members who "
+            "take client requests. Without a team, the head of sales distributes leads and "
+            "requests wait in the queue."
+        ),
+    )
+    request_kind = forms.ChoiceField(
+        label=_("Kind of request"), choices=Kind.choices, required=False
+    )
+    request_category = forms.ModelChoiceField(
+        label=_("Request category"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("— no category —"),
+    )
+    request_product = forms.ModelChoiceField(
+        label=_("Product or service"),
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label=_("— none —"),
     )
     success_message = forms.CharField(
         label=_("Success message"),
@@ -79,6 +106,10 @@ class WebFormForm(BootstrapFormMixin, forms.Form):
         self.fields["source"].queryset = LeadSource.objects.filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["pipeline"].queryset = Pipeline.objects.filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["team"].queryset = Team.objects.order_by("name")  # type: ignore[attr-defined]
+        categories = Category.objects.filter(is_active=True)
+        self.fields["request_category"].queryset = categories  # type: ignore[attr-defined]
+        products = Product.objects.filter(is_active=True).order_by("name")
+        self.fields["request_product"].queryset = products  # type: ignore[attr-defined]
         self.fields["name"].widget.attrs["autofocus"] = True
 
     @classmethod
@@ -90,13 +121,19 @@ class WebFormForm(BootstrapFormMixin, forms.Form):
                 .first()
             )
             return {
+                "purpose": Purpose.LEAD,
                 "shown": ["name", "phone", "email", "message"],
                 "required_fields": ["name"],
                 "source": web_source,
+                "request_kind": Kind.QUESTION,
                 "is_active": True,
             }
         return {
             "name": form.name,
+            "purpose": form.purpose,
+            "request_kind": form.request_kind,
+            "request_category": form.request_category_id,
+            "request_product": form.request_product_id,
             "shown": form.fields,
             "required_fields": form.required_fields,
             "source": form.source_id,
@@ -112,6 +149,9 @@ class WebFormForm(BootstrapFormMixin, forms.Form):
     def service_data(self, extra_fields: list[dict[str, Any]]) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("version", None)
+        # Pages posted before forms had a purpose, and scripts, mean today's behaviour.
+        data["purpose"] = data.get("purpose") or Purpose.LEAD
+        data["request_kind"] = data.get("request_kind") or Kind.QUESTION
         data["fields"] = data.pop("shown")
         data["allowed_origins"] = [
             line.strip() for line in data["allowed_origins"].splitlines() if line.strip()

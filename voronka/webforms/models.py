@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from voronka.core.models import DomainModel
+from voronka.service.models import Kind
 
 # The fields a form may show, in the order a visitor sees them.
 STANDARD_FIELDS = ("name", "company", "phone", "email", "message")
@@ -42,16 +44,26 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+class Purpose(models.TextChoices):
+    LEAD = "lead", _("Capture leads")
+    REQUEST = "request", _("Take client requests")
+
+
 class WebForm(DomainModel):
-    """A lead-capture form posted from a website.
+    """A form posted from a website: it captures leads, or takes client requests.
 
     ``fields`` and ``required_fields`` list names from :data:`STANDARD_FIELDS`;
     ``extra_fields`` is a list of ``{"key": "x1", "label": "...", "required": bool}``
-    whose answers are copied into the lead's notes. Leads have no pipeline of their
-    own, so ``pipeline`` is written into the lead's notes for whoever qualifies it.
+    whose answers are copied into the lead's notes (a request's internal note). Leads
+    have no pipeline of their own, so ``pipeline`` is written into the lead's notes for
+    whoever qualifies it. ``source`` and ``pipeline`` are for leads; the ``request_*``
+    defaults for requests; ``team`` takes either in turn.
     """
 
     name = models.CharField(_("name"), max_length=120)
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.LEAD
+    )
     key = models.CharField(_("key"), max_length=64, unique=True, default=new_key, editable=False)
     fields = models.JSONField(_("fields shown"), default=list, blank=True)
     required_fields = models.JSONField(_("required fields"), default=list, blank=True)
@@ -75,6 +87,28 @@ class WebForm(DomainModel):
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("responsible team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="web_forms",
+    )
+    request_kind = models.CharField(
+        _("kind of request"),
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.QUESTION,
+    )
+    request_category = models.ForeignKey(
+        "service.Category",
+        verbose_name=_("request category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="web_forms",
+    )
+    request_product = models.ForeignKey(
+        "sales.Product",
+        verbose_name=_("product or service"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -105,12 +139,24 @@ class WebForm(DomainModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def takes_requests(self) -> bool:
+        return self.purpose == Purpose.REQUEST
+
+
+# The generic "Created" of a submission, as a page about one form says it.
+CREATED_LABELS: dict[str, Any] = {
+    Purpose.LEAD: pgettext_lazy("submission", "Lead created"),
+    Purpose.REQUEST: pgettext_lazy("submission", "Request created"),
+}
+
 
 class WebFormSubmission(models.Model):
     """One POST to a form's public address, whatever became of it."""
 
     class Result(models.TextChoices):
-        CREATED = "created", pgettext_lazy("submission", "Lead created")
+        # Made a lead or a request, whichever the form makes.
+        CREATED = "created", pgettext_lazy("submission", "Created")
         ATTACHED = "attached", pgettext_lazy("submission", "Attached to a known client")
         DUPLICATE = "duplicate", pgettext_lazy("submission", "Duplicate")
         SPAM = "spam", pgettext_lazy("submission", "Spam")
@@ -138,6 +184,14 @@ class WebFormSubmission(models.Model):
         on_delete=models.SET_NULL,
         related_name="web_form_submissions",
     )
+    request = models.ForeignKey(
+        "service.Request",
+        verbose_name=_("request"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="web_form_submissions",
+    )
 
     class Meta:
         verbose_name = _("web form submission")
@@ -158,6 +212,14 @@ class WebFormSubmission(models.Model):
     def __str__(self) -> str:
         return f"{self.form_id}:{self.pk} {self.result}"
 
+    def result_label(self, form: WebForm | None = None) -> str:
+        """The result in the words of the form's purpose: "Lead created", "Request created"."""
+        form = form or self.form
+        if self.result == self.Result.CREATED:
+            return str(CREATED_LABELS[form.purpose])
+        return str(self.get_result_display())
+
     @property
     def made_lead(self) -> bool:
+        """Whether it made a record: a lead, or a request on a request form."""
         return self.result in (self.Result.CREATED, self.Result.ATTACHED)

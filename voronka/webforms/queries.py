@@ -28,7 +28,8 @@ def webforms_visible_to(user: Any) -> QuerySet[WebForm]:
 
 
 def webform_list(user: Any, *, now: datetime | None = None) -> QuerySet[WebForm]:
-    """The forms with their leads of the last days and the time of the last submission."""
+    """The forms with the leads or requests they made in the last days and the time of
+    the last submission."""
     since = (now or timezone.now()) - timedelta(days=RECENT_DAYS)
     made_lead = [WebFormSubmission.Result.CREATED, WebFormSubmission.Result.ATTACHED]
     return (
@@ -49,7 +50,9 @@ def webform_card(user: Any, pk: int) -> WebForm:
     """One form with what its page shows; raises DoesNotExist for anyone else."""
     return (
         webforms_visible_to(user)
-        .select_related("source", "team", "pipeline", "created_by")
+        .select_related(
+            "source", "team", "pipeline", "created_by", "request_category", "request_product"
+        )
         .get(pk=pk)
     )
 
@@ -66,7 +69,9 @@ def recent_submissions(
 ) -> list[WebFormSubmission]:
     if not may_configure(user):
         return []
-    qs = WebFormSubmission.objects.filter(form=form).select_related("lead", "lead__owner")
+    qs = WebFormSubmission.objects.filter(form=form).select_related(
+        "lead", "lead__owner", "request", "request__assignee"
+    )
     if result:
         qs = qs.filter(result=result)
     return list(qs.order_by("-received_at", "-pk")[:limit])

@@ -1,4 +1,9 @@
-"""Writes of web forms: their settings, and every submission a form's public address gets."""
+"""Writes of web forms: their settings, and every submission a form's public address gets.
+
+A form captures leads or takes client requests (its ``purpose``); both kinds of form
+share the public address, the spam, origin, rate and duplicate rules and the round robin
+over the responsible team.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +32,16 @@ from voronka.core.text import normalize_email, normalize_phone
 from voronka.core.visibility import Family, can_write, sees_everything
 from voronka.sales.models import Lead
 from voronka.sales.services import lead_create
+from voronka.service.models import Channel
+from voronka.service.models import Request as ClientRequest
+from voronka.service.services import may_take_requests, request_create, request_note
 from voronka.webforms import conf
 from voronka.webforms.models import (
     RESERVED_NAMES,
     STANDARD_FIELDS,
     STANDARD_LABELS,
     UTM_FIELDS,
+    Purpose,
     WebForm,
     WebFormSubmission,
     new_key,
@@ -40,14 +49,17 @@ from voronka.webforms.models import (
 from voronka.webforms.public import PublicForm, honeypot_filled, tracking
 
 FORM_FIELDS = {
-    "name", "fields", "required_fields", "extra_fields", "source", "pipeline", "team",
-    "success_message", "redirect_url", "allowed_origins", "is_active",
+    "name", "purpose", "fields", "required_fields", "extra_fields", "source", "pipeline", "team",
+    "request_kind", "request_category", "request_product", "success_message", "redirect_url",
+    "allowed_origins", "is_active",
 }  # fmt: skip
 MAX_EXTRA_FIELDS = 20
 EXTRA_LABEL_MAX_LENGTH = 100
 _EXTRA_KEY = re.compile(r"^x[0-9]{1,4}$")
 # Each kept value of a submission's payload is cut to this many characters.
 PAYLOAD_VALUE_MAX = 5000
+# A request's subject is the start of the client's message: what a queue row has room for.
+REQUEST_SUBJECT_MAX = 120
 Result = WebFormSubmission.Result
 
 
@@ -115,10 +127,18 @@ def _validate_form(form: WebForm) -> None:
     errors: dict[str, str] = {}
     shown = [name for name in STANDARD_FIELDS if name in set(form.fields or [])]
     unknown = set(form.fields or []) - set(STANDARD_FIELDS)
+    takes_requests = form.purpose == Purpose.REQUEST
     if unknown:
         errors["fields"] = _("Unknown field: %(name)s.") % {"name": ", ".join(sorted(unknown))}
     elif "email" not in shown and "phone" not in shown:
-        errors["fields"] = _("Show the e-mail or the phone: a lead nobody can reach is no use.")
+        if takes_requests:
+            errors["fields"] = _("Show the e-mail or the phone: nobody could answer the client.")
+        else:
+            errors["fields"] = _("Show the e-mail or the phone: a lead nobody can reach is no use.")
+    elif takes_requests and "message" not in shown:
+        errors["fields"] = _("Show the message: it is the client's request.")
+    if takes_requests and form.request_category is not None and not form.request_category.is_active:
+        errors["request_category"] = _("This category is switched off: choose another.")
     hidden_required = [n for n in form.required_fields or [] if n not in shown]
     if hidden_required and "fields" not in errors:
         errors["required_fields"] = _("A required field must be shown: %(names)s.") % {
@@ -129,7 +149,10 @@ def _validate_form(form: WebForm) -> None:
     if errors:
         raise ValidationError(errors)
     form.fields = shown
-    form.required_fields = [n for n in shown if n in set(form.required_fields or [])]
+    required = set(form.required_fields or [])
+    if takes_requests:
+        required.add("message")  # a request without its text is nothing to answer
+    form.required_fields = [n for n in shown if n in required]
     form.allowed_origins = list(dict.fromkeys(_origin(o) for o in form.allowed_origins or []))
     form.extra_fields = _clean_extra_fields(form.extra_fields)
     form.name = (form.name or "").strip()
@@ -170,7 +193,8 @@ def webform_rotate_key(*, actor: Any, form: WebForm, version: int | None) -> Web
 
 @transaction.atomic
 def submissions_forget(*, before: Any) -> int:
-    """Drop submissions that made no lead, received before ``before``; leads keep theirs."""
+    """Drop submissions that made nothing, received before ``before``; the leads and
+    requests made keep theirs."""
     made_no_lead = [Result.SPAM, Result.INVALID, Result.RATE_LIMITED, Result.DUPLICATE]
     deleted, _rows = WebFormSubmission.objects.filter(
         received_at__lt=before, result__in=made_no_lead
@@ -262,20 +286,23 @@ def _earlier(form: WebForm, submission_id: str, fingerprint: str) -> WebFormSubm
 
 
 def _next_assignee(form: WebForm) -> User | None:
-    """Round robin over the team's active managers, in a fixed order, after the last one.
+    """Round robin over the team, in a fixed order, after the last one: its active
+    managers take leads; its members who work client requests take requests.
 
     ``form`` is the row locked by the caller, so two simultaneous submissions read the
     cursor one after the other and never pick the same person twice in a row.
     """
     if form.team_id is None:
         return None
-    managers = list(
-        User.objects.filter(team_id=form.team_id, role=Role.MANAGER, is_active=True).order_by("pk")
-    )
-    if not managers:
+    members = User.objects.filter(team_id=form.team_id, is_active=True).order_by("pk")
+    if form.takes_requests:
+        people = [user for user in members if may_take_requests(user)]
+    else:
+        people = list(members.filter(role=Role.MANAGER))
+    if not people:
         return None
     last = form.last_assignee_id or 0
-    return next((m for m in managers if m.pk > last), managers[0])
+    return next((p for p in people if p.pk > last), people[0])
 
 
 def _receiver(form: WebForm) -> User | None:
@@ -358,17 +385,101 @@ def _make_lead(
 _LEAD_TO_FORM_FIELD = {"contact_name": "name", "company_name": "company", "title": "name"}
 
 
+def _request_subject(form: WebForm, answers: Mapping[str, Any]) -> str:
+    """The start of the client's message, on one line; what the queue shows of it."""
+    text = " ".join(str(answers.get("message") or "").split())
+    if not text:
+        return _lead_title(form, answers)
+    if len(text) <= REQUEST_SUBJECT_MAX:
+        return text
+    return text[: REQUEST_SUBJECT_MAX - 1].rstrip() + "…"
+
+
+def _request_context(form: WebForm, answers: Mapping[str, Any], referrer: str) -> str:
+    """What the form asked besides the message, and where it was sent from: an internal
+    note under the client's message, so the message stays as the client wrote it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        lines: list[str] = []
+        if answers.get("company"):
+            lines.append(_("Company: %(name)s") % {"name": answers["company"]})
+        for extra in form.extra_fields:
+            value = answers.get(extra["key"])
+            if value:
+                lines.append(f"{extra['label']}: {value}")
+        lines.append(_("Web form: %(name)s") % {"name": form.name})
+        if referrer:
+            lines.append(_("Page: %(url)s") % {"url": referrer})
+        return "\n".join(lines)
+
+
+def _known_contact(answers: Mapping[str, Any]) -> Any:
+    """The contact the e-mail or phone belongs to, found as a lead's would be."""
+    from voronka.clients.queries import contact_duplicates
+
+    email = normalize_email(str(answers.get("email") or ""))
+    phone = normalize_phone(str(answers.get("phone") or ""))
+    if not (email or phone):
+        return None
+    return contact_duplicates(email=email, phone=phone).order_by("pk").first()
+
+
+def _make_request(
+    form: WebForm, answers: Mapping[str, Any], track: Mapping[str, str]
+) -> tuple[ClientRequest, User | None]:
+    """A client request in the team's round robin, or in the queue when nobody in the
+    team takes requests; the assignee is told by the request service."""
+    assignee = _next_assignee(form)
+    category = form.request_category
+    product = form.request_product
+    data: dict[str, Any] = {
+        "subject": _request_subject(form, answers),
+        "contact": _known_contact(answers),
+        "client_name": answers.get("name", ""),
+        "client_email": answers.get("email", ""),
+        "client_phone": answers.get("phone", ""),
+        "kind": form.request_kind,
+        "category": category if category is not None and category.is_active else None,
+        "product": product if product is not None and product.is_active else None,
+        "channel": Channel.WEB_FORM,
+        "assignee": assignee,
+    }
+    request = request_create(actor=None, data=data, message=str(answers.get("message") or ""))
+    request_note(
+        actor=None, request=request, body=_request_context(form, answers, track.get("referrer", ""))
+    )
+    if assignee is not None:
+        WebForm.all_objects.filter(pk=form.pk).update(last_assignee=assignee)
+        form.last_assignee = assignee
+    return request, assignee
+
+
+_REQUEST_TO_FORM_FIELD = {
+    "client_name": "name", "client_email": "email", "client_phone": "phone", "subject": "message",
+}  # fmt: skip
+
+
+def _refused(checked: PublicForm, exc: ValidationError, aliases: Mapping[str, str]) -> None:
+    """The record's own rules refused a value the visitor's form let through: the
+    error goes under the field the visitor filled in."""
+    for name, messages in exc.message_dict.items():
+        field = aliases.get(name, name)
+        for message in messages:
+            checked.add_error(field if field in checked.fields else None, message)
+
+
 @transaction.atomic
 def submission_receive(
     *, form: WebForm, data: Mapping[str, Any], visit: Visit
 ) -> tuple[WebFormSubmission, PublicForm]:
-    """Take one POST to a form's public address: a lead, or the reason there is none.
+    """Take one POST to a form's public address: a lead or a client request (as the
+    form's purpose says), or the reason there is none.
 
     In order: too many posts from one address (rate limited), a post from a site the
     form does not allow, the honeypot filled (spam: answered as a success, nothing made),
     bad answers (invalid), the same answers again (duplicate: answered as a success, the
-    first lead stands), else a lead in the team's round robin — "attached" when its
-    e-mail or phone belongs to a known contact. Every outcome is recorded.
+    first lead or request stands), else a lead or request in the team's round robin —
+    "attached" when its e-mail or phone belongs to a known contact. Every outcome is
+    recorded.
 
     The form's row stays locked until the commit, so submissions to one form are taken
     one at a time: the rate limit, the duplicate check and the round robin each see
@@ -402,16 +513,21 @@ def submission_receive(
     more["fingerprint"] = fingerprint
     earlier = _earlier(form, track["submission_id"], fingerprint)
     if earlier is not None:
-        return _record(form, visit, payload, Result.DUPLICATE, lead=earlier.lead, **more), checked
+        made = {"lead": earlier.lead, "request": earlier.request}
+        return _record(form, visit, payload, Result.DUPLICATE, **made, **more), checked
+    record: Lead | ClientRequest
     try:
-        lead, _assignee = _make_lead(form, answers, track)
+        # A savepoint: a refused record leaves nothing half made behind the submission.
+        with transaction.atomic():
+            if form.takes_requests:
+                record, _assignee = _make_request(form, answers, track)
+            else:
+                record, _assignee = _make_lead(form, answers, track)
     except ValidationError as exc:
-        # The lead's own rules refused a value the visitor's form let through.
-        for name, messages in exc.message_dict.items():
-            field = _LEAD_TO_FORM_FIELD.get(name, name)
-            for message in messages:
-                checked.add_error(field if field in checked.fields else None, message)
+        aliases = _REQUEST_TO_FORM_FIELD if form.takes_requests else _LEAD_TO_FORM_FIELD
+        _refused(checked, exc, aliases)
         errors = {name: [str(m) for m in msgs] for name, msgs in checked.errors.items()}
         return _record(form, visit, payload, Result.INVALID, errors=errors, **more), checked
-    result = Result.ATTACHED if lead.contact_id else Result.CREATED
-    return _record(form, visit, payload, result, lead=lead, **more), checked
+    result = Result.ATTACHED if record.contact_id else Result.CREATED
+    made = {"request": record} if form.takes_requests else {"lead": record}
+    return _record(form, visit, payload, result, **made, **more), checked

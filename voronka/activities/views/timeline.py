@@ -79,13 +79,18 @@ class TimelineRow:
     activity: Activity | None
     stage_change: Any
     duration: str  # a call's length as mm:ss, or ""
+    request: Any = None  # a client request, or the request of a thread's message
+    request_message: Any = None
 
     @classmethod
     def of(cls, entry: TimelineEntry) -> TimelineRow:
         seconds = entry.activity.duration_seconds if entry.activity else None
         # A call nobody answered lasted nothing worth showing.
         duration = f"{seconds // 60:02d}:{seconds % 60:02d}" if seconds else ""
-        return cls(entry.at, entry.kind, entry.activity, entry.stage_change, duration)
+        return cls(
+            entry.at, entry.kind, entry.activity, entry.stage_change, duration,
+            entry.request, entry.request_message,
+        )  # fmt: skip
 
 
 # --- Reads ----------------------------------------------------------------------------------
@@ -145,8 +150,10 @@ def _block(
         "rows": rows,
         "next_before": next_before.isoformat() if next_before else "",
         "kind": kind,
-        # Leads have no stages to change.
-        "chips": [c for c in KIND_CHIPS if c[0] != "stage"] if name == "lead" else KIND_CHIPS,
+        # Leads have no stages to change and no requests.
+        "chips": [c for c in KIND_CHIPS if c[0] not in ("stage", "request")]
+        if name == "lead"
+        else KIND_CHIPS,
         "show_deal": name != "deal",
         "url": reverse("activities:timeline"),
         "card_url": reverse(CARD_URLS[name], args=[record.pk]),

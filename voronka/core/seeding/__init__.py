@@ -2,8 +2,9 @@
 
 ``run(deals=N, seed=S)`` adds N deals with about N/5 companies, 1.5 contacts
 per company, 1.5 leads per deal, product lines and the full stage history of
-every deal, and the interactions and tasks around deals and leads (see
-``activities``). The same seed on the same day gives the same data.
+every deal, the interactions and tasks around deals and leads (see
+``activities``) and the clients' service requests with their SLA and surveys
+(see ``service``). The same seed on the same day gives the same data.
 
 The bulk rows bypass the services on purpose (a service call per row would
 take hours at a million deals), so the generator fills every derived column
@@ -31,12 +32,14 @@ from voronka.core.seeding import deals as deal_gen
 from voronka.core.seeding import leads as lead_gen
 from voronka.core.seeding import plans as plan_gen
 from voronka.core.seeding import reference
+from voronka.core.seeding import service as service_gen
 from voronka.core.seeding.history import record_created
 from voronka.core.seeding.pools import Pools
 from voronka.core.seeding.timeline import DAY, Clock
 from voronka.core.seeding.writer import RowWriter
 from voronka.sales.models import Deal, DealLine, Lead, StageHistory
 from voronka.sales.rollups import rebuild_board_totals
+from voronka.service.models import Message, Request, SlaAlert, Survey
 
 CHUNK = 20_000
 HISTORY_UP_TO = 10_000  # deals; above this "created" history rows are skipped for speed
@@ -52,6 +55,8 @@ class Summary:
     seconds: float
     activities: int = 0
     tasks: int = 0
+    requests: int = 0
+    surveys: int = 0
 
 
 def _finish_clients(
@@ -96,11 +101,12 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
 
     with transaction.atomic():
         ref = reference.ensure(deals, rng)
+        desk = reference.ensure_service(ref.admin)
         progress(f"users, pipelines, sources and {len(ref.products)} products ready")
         pools = Pools(rng, seed)
         clock = Clock(rng, org.time_zone, today)
         writer = RowWriter()
-        firsts = {m: writer.next_id(m) for m in (Company, Contact, Lead, Deal)}
+        firsts = {m: writer.next_id(m) for m in (Company, Contact, Lead, Deal, Request)}
         clients = client_gen.build(
             pools, max(10, round(deals / 5)), firsts[Company], firsts[Contact], ref.tags
         )
@@ -112,6 +118,11 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
         acts = activity_gen.Interactions(
             rng=random.Random(seed * 1_000_003 + 11),  # noqa: S311 - demo data
             clock=clock, ref=ref, clients=clients, deals_total=deals,
+        )  # fmt: skip
+        requests = service_gen.Requests(
+            rng=random.Random(seed * 1_000_003 + 29),  # noqa: S311 - demo data
+            clock=clock, ref=ref, desk=desk, clients=clients, base_id=firsts[Request],
+            deals_total=deals,
         )  # fmt: skip
         company_stats = deal_gen.ClientStats.empty(len(clients.companies))
         contact_stats = deal_gen.ClientStats.empty(len(clients.contacts))
@@ -127,8 +138,16 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
             writer.write(StageHistory, batch.history, with_id=False)
             writer.write(Activity, activity_rows, with_id=False)
             writer.write(Task, task_rows, with_id=False)
+            service_rows = requests.for_deals(batch)
+            writer.write(Request, service_rows.requests)
+            writer.write(Message, service_rows.messages, with_id=False)
+            writer.write(SlaAlert, service_rows.alerts, with_id=False)
+            writer.write(Survey, service_rows.surveys, with_id=False)
             done += len(batch.deals)
-            progress(f"deals {done}/{deals}, {acts.activities} activities, {acts.tasks} tasks")
+            progress(
+                f"deals {done}/{deals}, {acts.activities} activities, {acts.tasks} tasks, "
+                f"{requests.requests} requests"
+            )
         writer.write(Task, acts.open_tasks(), with_id=False)
         progress(f"next steps of open deals: {acts.tasks} tasks in all")
         written = 0
@@ -153,6 +172,12 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
                 at = company["_first"] + rng.uniform(0, 60)
                 row["created_at"] = row["updated_at"] = clock.as_dt(float(int(at)))
         acts.fill_last_contact(clients.companies, clients.contacts)
+        follow_ups, low_scores = requests.surveys.finish(
+            clients, clients.companies, clients.contacts, writer.next_id(Task)
+        )
+        writer.write(Task, follow_ups)
+        writer.write(Survey, low_scores, with_id=False)
+        progress(f"{requests.surveys.count} surveys, {len(follow_ups)} follow-ups of low scores")
         writer.write(Company, clients.companies)
         writer.write(Contact, clients.contacts)
         writer.write(
@@ -166,9 +191,9 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
             with_id=False,
         )
         progress("companies and contacts written")
-        writer.reset_sequences([Company, Contact, Lead, Deal])
+        writer.reset_sequences([Company, Contact, Lead, Deal, Request, Task])
         if deals <= HISTORY_UP_TO:
-            n = record_created([(m, firsts[m]) for m in (Company, Contact, Lead, Deal)])
+            n = record_created([(m, firsts[m]) for m in (Company, Contact, Lead, Deal, Request)])
             progress(f"{n} history rows written")
     progress("committed")
     # Deals were written as plain rows, around the services that keep these totals.
@@ -186,5 +211,7 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
         rows=writer.rows_written,
         seconds=time.monotonic() - started,
         activities=acts.activities,
-        tasks=acts.tasks,
+        tasks=acts.tasks + len(follow_ups),
+        requests=requests.requests,
+        surveys=requests.surveys.count,
     )

@@ -3,7 +3,7 @@
 It takes ``application/x-www-form-urlencoded``, ``multipart/form-data`` and JSON. JSON
 callers (and those asking for JSON in ``Accept``) get JSON answers; browsers get pages.
 There is no CSRF token to check — other sites post here — so nothing here acts on
-behalf of a logged-in user: a submission only ever makes a new lead.
+behalf of a logged-in user: a submission only ever makes a new lead or client request.
 """
 
 from __future__ import annotations

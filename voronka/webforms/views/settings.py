@@ -19,6 +19,7 @@ from voronka.core.forms import service_errors
 from voronka.webforms import queries, services
 from voronka.webforms.forms import STANDARD_CHOICES, ExtraFieldFormSet, WebFormForm, extra_rows
 from voronka.webforms.models import (
+    CREATED_LABELS,
     HONEYPOT_FIELD,
     REFERRER_FIELD,
     SUBMISSION_ID_FIELD,
@@ -29,6 +30,7 @@ from voronka.webforms.models import (
 from voronka.webforms.public import PublicForm
 
 SERVICE_ALIASES = {"fields": "shown"}
+Result = WebFormSubmission.Result
 
 
 def _ensure_configurator(user: Any) -> None:
@@ -150,8 +152,12 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submissions": submissions,
             "result": result,
             "results": [
-                (value, label, counts.get(value, 0))
-                for value, label in WebFormSubmission.Result.choices
+                (
+                    value,
+                    CREATED_LABELS[webform.purpose] if value == Result.CREATED else label,
+                    counts.get(value, 0),
+                )
+                for value, label in Result.choices
             ],
             "total": sum(counts.values()),
             "field_labels": STANDARD_CHOICES,
@@ -167,6 +173,7 @@ def _label_rows(webform: WebForm, submissions: list[WebFormSubmission]) -> None:
     labels[NON_FIELD_ERRORS] = ""
     hidden = {SUBMISSION_ID_FIELD, REFERRER_FIELD}
     for submission in submissions:
+        submission.label = submission.result_label(webform)  # type: ignore[attr-defined]
         submission.rows = [  # type: ignore[attr-defined]
             (labels.get(name, name), value)
             for name, value in submission.payload.items()
