@@ -60,7 +60,15 @@ def targets() -> dict[str, object]:
     word = middle.name.split("«")[-1].rstrip("»").split()[0]
     contact = Contact.objects.exclude(phone="").order_by("pk")[Contact.objects.count() // 3]
     _token, raw = api_token_create(actor=rop, name="bench")
+    from voronka.service.models import Request
+
+    # the request with the longest thread: its card is the heaviest
+    busiest = (
+        Request.objects.annotate(n=Count("messages")).order_by("-n", "pk").values("pk").first()
+    )
     return {
+        "request_id": busiest["pk"] if busiest else None,
+        "requests": Request.objects.count(),
         "deals": Deal.objects.count(),
         "head_id": rop.pk,
         "manager_id": manager.pk,

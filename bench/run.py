@@ -310,6 +310,12 @@ def bench(args: argparse.Namespace) -> dict:
             ),
             (f"Search by name «{info['name_query']}»", web, f"/sales/deals/?q={name_q}", False),
             (f"Search by phone {info['phone_query']}", web, f"/sales/deals/?q={phone_q}", False),
+            (f"Request queue ({info['requests']} requests)", web, "/service/", False),
+            ("All requests, first page", web, "/service/requests/", False),
+            ("API requests, first page", api, "/api/v1/requests", True),
+            ("Request card (the longest thread)", web,
+             f"/service/requests/{info['request_id']}/", False),
+            ("Service dashboard, default period", web, "/service/dashboard/", False),
         ]  # fmt: skip
         rows = []
         for label, client, where, is_api in plan:
