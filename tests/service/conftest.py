@@ -36,3 +36,9 @@ def make_request(db, personas, client_company):
         )
 
     return make
+
+
+@pytest.fixture
+def alices(personas, make_request):
+    """A request of Alice's client, assigned to Alice."""
+    return make_request(assignee=personas.alice)
