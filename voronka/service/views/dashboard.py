@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -310,11 +310,8 @@ def worst_open_requests(actor: Any, filters: Filters, limit: int = WORST_LIMIT) 
     )
 
 
-def _list_url(params: dict[str, str]) -> str | None:
-    try:
-        return f"{reverse('service:request-list')}?{urlencode(params)}"
-    except NoReverseMatch:  # the list page is not there (yet)
-        return None
+def _list_url(params: dict[str, str]) -> str:
+    return f"{reverse('service:request-list')}?{urlencode(params)}"
 
 
 def link_filters(actor: Any, filters: Filters) -> Filters:
