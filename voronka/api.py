@@ -13,6 +13,7 @@ from voronka.analytics.api import router as analytics_router
 from voronka.automation.api import router as automation_router
 from voronka.clients.api import router as clients_router
 from voronka.core.api import SessionAuth, TokenAuth, install_error_handlers
+from voronka.orders.api import router as orders_router
 from voronka.sales.api import router as sales_router
 from voronka.service.api import router as service_router
 
@@ -24,8 +25,9 @@ api = NinjaAPI(
         "(`GET /api/v1/kpis`: won revenue, win rate, funnel … for a period, grouped by "
         "manager, team, month …), and the service desk: client requests and complaints with "
         "their threads and SLA deadlines (`/api/v1/requests`), request categories and SLA "
-        "policies. Authenticate with a personal API token: "
-        "`Authorization: Bearer vrk_…`."
+        "policies; orders with their lines, status workflow and the exchange with accounting "
+        "systems (`/api/v1/orders`, CSV, XLSX and CommerceML 2). Authenticate with a personal "
+        "API token: `Authorization: Bearer vrk_…`."
     ),
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
@@ -39,3 +41,4 @@ api.add_router("", activities_router)
 api.add_router("", analytics_router)
 api.add_router("", automation_router)
 api.add_router("", service_router)
+api.add_router("", orders_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "voronka.webforms",
     "voronka.imports",
     "voronka.service",
+    "voronka.orders",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

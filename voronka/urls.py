@@ -13,6 +13,7 @@ urlpatterns = [
     path("automation/", include("voronka.automation.urls")),
     path("import/", include("voronka.imports.urls")),
     path("service/", include("voronka.service.urls")),
+    path("orders/", include("voronka.orders.urls")),
     path("", include("voronka.webforms.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -28,6 +28,12 @@ _LABELS: dict[str, Promise] = {
     events.REQUEST_REOPENED: _("Client request reopened"),
     events.REQUEST_SLA_BREACHED: _("Client request missed its SLA"),
     events.SURVEY_ANSWERED: _("Satisfaction survey answered"),
+    events.ORDER_CREATED: _("Order received"),
+    events.ORDER_STATUS_CHANGED: _("Order status changed"),
+    events.ORDER_PAID: _("Order paid"),
+    events.ORDER_DELIVERED: _("Order delivered"),
+    events.ORDER_CANCELLED: _("Order cancelled"),
+    events.ORDER_OVERDUE: _("Order stuck in a status beyond its norm"),
     PING: _("Test"),
 }
 

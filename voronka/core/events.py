@@ -36,6 +36,12 @@ REQUEST_RESOLVED = "request.resolved"
 REQUEST_REOPENED = "request.reopened"
 REQUEST_SLA_BREACHED = "request.sla_breached"
 SURVEY_ANSWERED = "survey.answered"
+ORDER_CREATED = "order.created"
+ORDER_STATUS_CHANGED = "order.status_changed"
+ORDER_PAID = "order.paid"
+ORDER_DELIVERED = "order.delivered"
+ORDER_CANCELLED = "order.cancelled"
+ORDER_OVERDUE = "order.overdue"
 
 
 def subscribe(name: str) -> Callable[[Handler], Handler]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -80,6 +81,16 @@ class Organisation(models.Model):
         _("follow up scores up to"), default=2,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("A score this low or lower makes a follow-up task for the manager."),
+    )  # fmt: skip
+    # Orders.
+    orders_from_won_deals = models.BooleanField(
+        _("make an order of every won deal"), default=False,
+        help_text=_("A deal won with products becomes an order by itself."),
+    )  # fmt: skip
+    order_prices_include_vat = models.BooleanField(_("order prices include VAT"), default=True)
+    order_vat_rate = models.DecimalField(
+        _("default VAT rate, %"), max_digits=5, decimal_places=2, default=Decimal("22"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )  # fmt: skip
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,6 +29,9 @@ class OrgSettings:
     surveys_enabled: bool = True
     survey_valid_days: int = 14
     survey_follow_up_max_score: int = 2
+    orders_from_won_deals: bool = False
+    order_prices_include_vat: bool = True
+    order_vat_rate: Decimal = Decimal("22")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -50,6 +54,8 @@ def current() -> OrgSettings:
         work_ends=org.work_ends, surveys_enabled=org.surveys_enabled,
         survey_valid_days=org.survey_valid_days,
         survey_follow_up_max_score=org.survey_follow_up_max_score,
+        orders_from_won_deals=org.orders_from_won_deals,
+        order_prices_include_vat=org.order_prices_include_vat, order_vat_rate=org.order_vat_rate,
     )  # fmt: skip
     cache.set(_CACHE_KEY, value, 60)
     return value

@@ -29,12 +29,13 @@ class Family(StrEnum):
     LEADS = "leads"
     CATALOG = "catalog"  # products, pipelines: configuration everyone reads
     REQUESTS = "requests"  # client requests: the assignee's, and every support agent's
+    ORDERS = "orders"  # the responsible manager's; support reads them to serve clients
 
 
 _NOTHING = Q(pk__in=[])
 
 # What a support agent may read: enough to serve a client, not the sales side.
-_SUPPORT_READS = {Family.CLIENTS, Family.DEALS, Family.CATALOG}
+_SUPPORT_READS = {Family.CLIENTS, Family.DEALS, Family.CATALOG, Family.ORDERS}
 
 
 def _is_active_user(user: Any) -> bool:

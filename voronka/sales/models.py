@@ -94,6 +94,18 @@ class Product(DomainModel):
     )
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     is_active = models.BooleanField(_("active"), default=True)
+    # What the catalogue exchange with an accounting system carries (CommerceML's Ид).
+    external_id = models.CharField(_("external id"), max_length=100, blank=True, db_index=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    stock = models.DecimalField(
+        _("in stock"), max_digits=14, decimal_places=3, null=True, blank=True,
+        help_text=_("Empty: not tracked."),
+    )  # fmt: skip
+    vat_rate = models.DecimalField(
+        _("VAT rate, %"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[NOT_NEGATIVE, MaxValueValidator(Decimal("100"))],
+        help_text=_("Empty: the organisation's default rate."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("product")

@@ -45,7 +45,10 @@ DEAL_FIELDS = {
     "title", "pipeline", "stage", "company", "contact", "lead", "owner", "amount", "currency",
     "exchange_rate", "expected_close_date", "source", "notes",
 }  # fmt: skip
-PRODUCT_FIELDS = {"name", "sku", "category", "price", "currency", "is_active"}
+PRODUCT_FIELDS = {
+    "name", "sku", "category", "price", "currency", "is_active", "external_id", "unit", "stock",
+    "vat_rate",
+}  # fmt: skip
 
 
 def _check_owner(actor: Any, owner: Any) -> None:

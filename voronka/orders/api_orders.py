@@ -1,0 +1,5 @@
+"""Orders API."""
+
+from ninja import Router
+
+router = Router(tags=["orders"])

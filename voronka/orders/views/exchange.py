@@ -1,0 +1,3 @@
+"""exchange pages."""
+
+urlpatterns: list = []

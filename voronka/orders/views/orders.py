@@ -1,0 +1,3 @@
+"""orders pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""settings pages."""
+
+urlpatterns: list = []
