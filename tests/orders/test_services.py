@@ -171,8 +171,8 @@ def test_an_open_deal_does_not_become_an_order(personas, stages, client_company)
 
 
 def test_a_deal_without_products_becomes_one_line_of_its_amount(personas, stages, client_company):
-    from voronka.sales.services import deal_move_stage
     from tests import factories
+    from voronka.sales.services import deal_move_stage
 
     deal = factories.deal(personas.alice, client=client_company[0], title="Внедрение CRM",
                           amount=D("250000.00"))  # fmt: skip

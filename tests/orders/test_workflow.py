@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from tests.orders.conftest import walk
 from voronka.core import events
 from voronka.core.errors import NotAllowed, StaleVersion
 from voronka.orders import defaults
@@ -23,7 +24,6 @@ from voronka.orders.models import (
     Transition,
 )
 from voronka.orders.services import order_set_payment, order_set_status
-from tests.orders.conftest import walk
 
 DEFAULT = {(a, b): paid for a, b, paid in defaults.TRANSITIONS}
 ORDER_EVENTS = (
