@@ -50,6 +50,22 @@ def wipe():
         model.all_objects.all().delete()
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """One demo seed of ``DEALS`` deals shared by the module's tests that only read it.
+
+    It is made inside a transaction held open for the module and rolled back after, so
+    each test's own transaction (a savepoint within it) sees it and nothing outlives
+    the module.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed()
+        yield
+        transaction.set_rollback(True)
+
+
 def history_end():
     """Where the seeded history stops: the start of today in the organisation's zone."""
     tz = organisation.current().tz
@@ -119,12 +135,29 @@ def test_a_second_seed_keeps_what_an_administrator_changed_in_the_desk_s_setting
 
 
 # --- requests -----------------------------------------------------------------------------
+# The tests that seed on their own come first: those after them share one seed that
+# stays in place until the module ends.
 
 
 @pytest.mark.django_db
-def test_requests_come_in_proportion_from_the_clients_of_deals_and_after_they_existed():
-    seed()
+def test_the_queue_holds_recent_open_requests_some_of_them_late():
+    # the demo's size: its queue must have work in it
+    seed(deals=1000)
+    end = history_end()
 
+    queue = Request.all_objects.filter(status__in=OPEN_STATUSES)
+    assert 20 <= queue.count() <= 60
+    assert queue.filter(next_due_at__lt=end).count() >= 3
+    assert queue.filter(next_due_at__gte=end).count() >= 3
+    assert queue.filter(created_at__gte=end - timedelta(days=7)).count() >= 5
+    assert set(queue.values_list("status", flat=True)) >= {"in_progress", "waiting"}
+
+
+# --- threads ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_requests_come_in_proportion_from_the_clients_of_deals_and_after_they_existed(seeded):
     requests = Request.all_objects.select_related("company", "contact", "deal")
     # a small demo gets three requests a deal (less the ones that would come after today)
     assert 0.85 * 3 * DEALS <= requests.count() <= 3 * DEALS
@@ -148,9 +181,7 @@ def test_requests_come_in_proportion_from_the_clients_of_deals_and_after_they_ex
 
 
 @pytest.mark.django_db
-def test_kinds_channels_and_people_are_spread_as_on_a_real_desk():
-    seed()
-
+def test_kinds_channels_and_people_are_spread_as_on_a_real_desk(seeded):
     requests = Request.all_objects.all()
     n = requests.count()
     kinds = Counter(requests.values_list("kind", flat=True))
@@ -181,8 +212,7 @@ def test_kinds_channels_and_people_are_spread_as_on_a_real_desk():
 
 
 @pytest.mark.django_db
-def test_every_request_s_moments_and_status_agree_as_the_services_leave_them():
-    seed()
+def test_every_request_s_moments_and_status_agree_as_the_services_leave_them(seeded):
     end = history_end()
 
     requests = Request.all_objects.all()
@@ -215,8 +245,7 @@ def test_every_request_s_moments_and_status_agree_as_the_services_leave_them():
 
 
 @pytest.mark.django_db
-def test_deadlines_flags_and_the_queue_key_are_what_sla_computes():
-    seed()
+def test_deadlines_flags_and_the_queue_key_are_what_sla_computes(seeded):
     end = history_end()
 
     for r in Request.all_objects.select_related("sla_policy"):
@@ -241,8 +270,7 @@ def test_deadlines_flags_and_the_queue_key_are_what_sla_computes():
 
 
 @pytest.mark.django_db
-def test_the_sla_sweep_finds_nothing_left_to_report_at_the_end_of_the_history():
-    seed()
+def test_the_sla_sweep_finds_nothing_left_to_report_at_the_end_of_the_history(seeded):
     flags = list(
         Request.all_objects.order_by("pk").values_list(
             "first_response_breached", "resolution_breached"
@@ -267,26 +295,7 @@ def test_the_sla_sweep_finds_nothing_left_to_report_at_the_end_of_the_history():
 
 
 @pytest.mark.django_db
-def test_the_queue_holds_recent_open_requests_some_of_them_late():
-    # the demo's size: its queue must have work in it
-    seed(deals=1000)
-    end = history_end()
-
-    queue = Request.all_objects.filter(status__in=OPEN_STATUSES)
-    assert 20 <= queue.count() <= 60
-    assert queue.filter(next_due_at__lt=end).count() >= 3
-    assert queue.filter(next_due_at__gte=end).count() >= 3
-    assert queue.filter(created_at__gte=end - timedelta(days=7)).count() >= 5
-    assert set(queue.values_list("status", flat=True)) >= {"in_progress", "waiting"}
-
-
-# --- threads ------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_each_thread_opens_with_the_client_s_message_and_follows_the_request():
-    seed()
-
+def test_each_thread_opens_with_the_client_s_message_and_follows_the_request(seeded):
     threads: dict[int, list[Message]] = {}
     for m in Message.objects.order_by("request_id", "created_at", "pk"):
         threads.setdefault(m.request_id, []).append(m)
@@ -320,8 +329,7 @@ def test_each_thread_opens_with_the_client_s_message_and_follows_the_request():
 
 
 @pytest.mark.django_db
-def test_surveys_follow_resolutions_and_answers_lean_to_satisfied():
-    seed()
+def test_surveys_follow_resolutions_and_answers_lean_to_satisfied(seeded):
     end = history_end()
 
     surveys = Survey.objects.select_related("request")
@@ -354,8 +362,7 @@ def test_surveys_follow_resolutions_and_answers_lean_to_satisfied():
 
 
 @pytest.mark.django_db
-def test_low_scores_leave_a_follow_up_task_for_the_client_s_manager():
-    seed()
+def test_low_scores_leave_a_follow_up_task_for_the_client_s_manager(seeded):
     end = history_end()
 
     low = Survey.objects.filter(score__lte=2).select_related("follow_up")
@@ -384,8 +391,7 @@ def test_low_scores_leave_a_follow_up_task_for_the_client_s_manager():
 
 
 @pytest.mark.django_db
-def test_every_service_kpi_has_a_value_on_the_demo_data():
-    seed()
+def test_every_service_kpi_has_a_value_on_the_demo_data(seeded):
     today = history_end().date()
     head = User.objects.get(username="rop")
 
@@ -401,7 +407,7 @@ def test_every_service_kpi_has_a_value_on_the_demo_data():
 
 
 @pytest.mark.django_db
-def test_the_same_seed_gives_the_same_requests():
+def test_the_same_seed_gives_the_same_requests(seeded):
     def snapshot():
         return (
             list(
@@ -414,7 +420,6 @@ def test_the_same_seed_gives_the_same_requests():
             list(Survey.objects.order_by("pk").values_list("score", "answered_at")),
         )  # fmt: skip
 
-    seed()
     first = snapshot()
     wipe()
 
