@@ -40,7 +40,7 @@ typecheck:
 	$(BIN)/mypy
 
 messages:
-	for app in core accounts clients sales activities analytics webforms automation imports service; do (cd voronka/$$app && ../../$(BIN)/django-admin makemessages -l ru --settings=voronka.settings --pythonpath=../.. && msgfmt -o locale/ru/LC_MESSAGES/django.mo locale/ru/LC_MESSAGES/django.po); done
+	for app in core accounts clients sales activities analytics webforms automation imports service orders; do (cd voronka/$$app && ../../$(BIN)/django-admin makemessages -l ru --settings=voronka.settings --pythonpath=../.. && msgfmt -o locale/ru/LC_MESSAGES/django.mo locale/ru/LC_MESSAGES/django.po); done
 
 clean:
 	rm -rf $(VENV) node_modules voronka/static/vendor var/static
