@@ -66,7 +66,18 @@ def targets() -> dict[str, object]:
     busiest = (
         Request.objects.annotate(n=Count("messages")).order_by("-n", "pk").values("pk").first()
     )
+    from voronka.orders.models import Order
+
+    # the order with the most lines and status changes: its card is the heaviest
+    biggest = (
+        Order.objects.annotate(n=Count("lines", distinct=True) + Count("changes", distinct=True))
+        .order_by("-n", "pk")
+        .values("pk")
+        .first()
+    )
     return {
+        "order_id": biggest["pk"] if biggest else None,
+        "orders": Order.objects.count(),
         "request_id": busiest["pk"] if busiest else None,
         "requests": Request.objects.count(),
         "deals": Deal.objects.count(),

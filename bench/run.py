@@ -316,6 +316,12 @@ def bench(args: argparse.Namespace) -> dict:
             ("Request card (the longest thread)", web,
              f"/service/requests/{info['request_id']}/", False),
             ("Service dashboard, default period", web, "/service/dashboard/", False),
+            (f"Order list ({info['orders']} orders), first page", web, "/orders/", False),
+            ("Order list, overdue open orders", web, "/orders/?overdue=1", False),
+            ("Order board", web, "/orders/board/", False),
+            ("API orders, first page", api, "/api/v1/orders", True),
+            ("Order card (the most lines and changes)", web,
+             f"/orders/{info['order_id']}/", False),
         ]  # fmt: skip
         rows = []
         for label, client, where, is_api in plan:

@@ -320,13 +320,17 @@ def _kpi_value(unit: str, value: Any) -> str:
 
 
 def _kpi_details(value: Any) -> list[tuple[str, str]]:
-    """The rows of a table KPI: a funnel's stages, clients per life-cycle stage."""
+    """The rows of a table KPI: a funnel's stages, clients per life-cycle stage, orders per
+    status."""
     from django.utils.formats import number_format
     from django.utils.translation import gettext as _
 
     from voronka.analytics.values import Value
     from voronka.clients.models import LifecycleStage
 
+    statuses = value.extra.get("statuses")
+    if isinstance(statuses, list):
+        return [(str(s["label"]), number_format(s["value"], use_l10n=True)) for s in statuses]
     stages = value.extra.get("stages")
     if isinstance(stages, dict):
         names = dict(LifecycleStage.choices)
@@ -490,6 +494,145 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if outcome.rejected else 0
 
 
+# --- voronka orders-export / catalogue-import / catalogue-export ----------------------------------
+
+
+def _exchange_actor(username: str | None) -> Any:
+    """``--user``, or the first active administrator (or head of sales), who sees everything."""
+    from django.core.management.base import CommandError
+
+    from voronka.accounts.models import Role, User
+
+    active = User.objects.filter(is_active=True)
+    if username:
+        user = active.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"--user: no active user {username!r}")
+        return user
+    user = active.filter(role__in=[Role.ADMIN, Role.HEAD_OF_SALES]).order_by("pk").first()
+    if user is None:
+        raise CommandError("--user: there is no administrator or head of sales yet; name a user")
+    return user
+
+
+def _write_out(value: str, write: Any) -> Any:
+    """``write(file)`` into ``--out``, which appears only once complete."""
+    from pathlib import Path
+
+    from django.core.management.base import CommandError
+
+    out = Path(value)
+    if not out.parent.is_dir():
+        raise CommandError(f"--out: no such folder: {str(out.parent)!r}")
+    partial = out.with_name(f".{out.name}.part")
+    try:
+        with partial.open("wb") as target:
+            write(target)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return out
+
+
+def _refused(error: Exception, options: dict[str, str]) -> Any:
+    """A service's refusal as one line naming the option."""
+    from django.core.exceptions import ValidationError
+    from django.core.management.base import CommandError
+
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        name, messages = next(iter(error.message_dict.items()))
+        return CommandError(f"{options.get(name, name)}: {messages[0]}")
+    return CommandError(str(error))
+
+
+def _in_english(command: Any) -> Any:
+    """The command's messages, headers and refusals in English, like the rest of its output."""
+
+    def run(args: argparse.Namespace) -> int:
+        _django()
+        from django.utils import translation
+
+        with translation.override("en"):
+            return int(command(args))
+
+    return run
+
+
+@_in_english
+def cmd_orders_export(args: argparse.Namespace) -> int:
+    """Orders of a period, or only the new ones, to a CSV, XLSX or CommerceML file."""
+    from django.core.exceptions import ValidationError
+
+    from voronka.core.errors import NotAllowed
+    from voronka.orders import exchange
+
+    user = _exchange_actor(args.as_user)
+    try:
+        wanted = exchange.export_request(fmt=args.format, date_from=args.date_from,
+                                         date_to=args.date_to, only_new=args.only_new,
+                                         mark=args.mark)  # fmt: skip
+        runs: list[Any] = []
+        out = _write_out(args.out, lambda target: runs.append(
+            exchange.orders_export(actor=user, request=wanted, target=target)))  # fmt: skip
+    except (ValidationError, NotAllowed) as error:
+        raise _refused(error, {"format": "--format", "from": "--from", "to": "--to"}) from None
+    marked = ", marked as exported" if wanted.mark else ""
+    print(f"Wrote {out}: {runs[0].count} orders ({runs[0].get_format_display()}){marked}")
+    return 0
+
+
+@_in_english
+def cmd_catalogue_import(args: argparse.Namespace) -> int:
+    """Products, prices and stock from CSV/XLSX or CommerceML files; prints the report."""
+    from pathlib import Path
+
+    from django.core.exceptions import ValidationError
+    from django.core.management.base import CommandError
+
+    from voronka.core.errors import NotAllowed
+    from voronka.orders import catalogue
+
+    files = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            raise CommandError(f"{name}: no such file")
+        files.append((path.name, path.read_bytes()))
+    user = _exchange_actor(args.as_user)
+    try:
+        report = catalogue.catalogue_import(actor=user, files=files, dry_run=args.dry_run,
+                                            skip_bad_rows=args.skip_bad_rows)  # fmt: skip
+    except NotAllowed:
+        raise CommandError(f"--user: {user.username} may not change the catalogue "
+                           "(administrator or head of sales only)") from None  # fmt: skip
+    except ValidationError as error:
+        raise _refused(error, {}) from None
+    counts = report.counts
+    print(f"{', '.join(args.files)}: {len(report.rows)} rows: {counts['created']} created, "
+          f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
+          f"{counts['rejected']} rejected")  # fmt: skip
+    for notice in report.notices:
+        print(f"  note: {notice}")
+    for line in catalogue.describe(report.rejected):
+        print(f"  {line}")
+    if args.dry_run:
+        print("Dry run: nothing was saved.")
+    elif not report.applied:
+        print("Nothing was saved: some rows have errors (--skip-bad-rows applies the others).")
+    return 1 if report.rejected else 0
+
+
+@_in_english
+def cmd_catalogue_export(args: argparse.Namespace) -> int:
+    """The catalogue to CSV, XLSX or CommerceML (a ZIP of import.xml and offers.xml)."""
+    from voronka.orders import catalogue
+
+    products = catalogue.catalogue_products(_exchange_actor(args.as_user))
+    out = _write_out(args.out, lambda t: catalogue.write_catalogue(args.format, products, t))
+    print(f"Wrote {out}: {len(products)} products")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voronka", description="Voronka CRM")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -586,6 +729,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["ru", "en"],
                    help="language of the reasons for rejected rows (default: en)")  # fmt: skip
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "orders-export",
+        help="export orders to CSV, XLSX or CommerceML 2 (a period, or only new ones)",
+        description="voronka orders-export --format commerceml --from 2026-11-01 --to "
+        "2026-11-30 --out orders.xml, or --only-new (marks them exported; --no-mark does not).",
+    )
+    p.add_argument("--format", choices=["csv", "xlsx", "commerceml"], required=True)
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day received")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day, included")
+    p.add_argument("--only-new", action="store_true", help="orders not exported before")
+    p.add_argument("--mark", action=argparse.BooleanOptionalAction, default=None,
+                   help="mark the orders as exported (default: with --only-new)")  # fmt: skip
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--user", "--as", dest="as_user", metavar="USERNAME",
+                   help="only the orders this user may see (default: the first admin)")  # fmt: skip
+    p.set_defaults(func=cmd_orders_export)
+
+    p = sub.add_parser(
+        "catalogue-import",
+        help="import products, prices and stock from CSV/XLSX or CommerceML (import.xml, "
+        "offers.xml, or their ZIP)",
+        description="Exit status: 0 all rows fine, 1 some rows rejected (nothing saved "
+        "without --skip-bad-rows), 2 the files cannot be read.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="check and report, save nothing")
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="apply the good rows even if some rows have errors")  # fmt: skip
+    p.add_argument("--user", "--as", dest="as_user", metavar="USERNAME",
+                   help="an administrator or head of sales (default: the first admin)")  # fmt: skip
+    p.set_defaults(func=cmd_catalogue_import)
+
+    p = sub.add_parser("catalogue-export", help="export the catalogue to CSV, XLSX or "
+                       "CommerceML (a ZIP of import.xml and offers.xml)")  # fmt: skip
+    p.add_argument("--format", choices=["csv", "xlsx", "commerceml"], required=True)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--user", "--as", dest="as_user", metavar="USERNAME")
+    p.set_defaults(func=cmd_catalogue_export)
 
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

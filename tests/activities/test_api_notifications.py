@@ -152,6 +152,8 @@ def test_preferences_start_with_both_channels_and_a_30_minute_reminder(personas)
              "email": True},
             {"kind": "low_satisfaction", "label": "A client gave a low satisfaction score",
              "in_app": True, "email": True},
+            {"kind": "order_overdue", "label": "An order stayed in a status beyond its norm",
+             "in_app": True, "email": True},
         ],
     }  # fmt: skip
 
@@ -176,6 +178,7 @@ def test_preferences_are_changed_per_kind_and_the_rest_stays(personas):
         ("webhook_disabled", True, True), ("request_assigned", True, True),
         ("request_client_reply", True, True), ("sla_warning", True, True),
         ("sla_breached", True, True), ("low_satisfaction", True, True),
+        ("order_overdue", True, True),
     ]  # fmt: skip
     alice.refresh_from_db()
     assert alice.reminder_minutes == 90

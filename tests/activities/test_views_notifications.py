@@ -172,6 +172,7 @@ def test_the_settings_show_both_channels_on_by_default_and_the_reminder_time(cli
         "sla_warning-in_app": True, "sla_warning-email": True,
         "sla_breached-in_app": True, "sla_breached-email": True,
         "low_satisfaction-in_app": True, "low_satisfaction-email": True,
+        "order_overdue-in_app": True, "order_overdue-email": True,
     }  # fmt: skip
     assert "Напоминание о задаче" in response.content.decode()
 
@@ -194,6 +195,7 @@ def test_saving_the_settings_stores_each_kind_and_the_reminder_time(client, pers
             "sla_warning-in_app": "on", "sla_warning-email": "on",
             "sla_breached-in_app": "on", "sla_breached-email": "on",
             "low_satisfaction-in_app": "on", "low_satisfaction-email": "on",
+            "order_overdue-in_app": "on", "order_overdue-email": "on",
         },
     )  # fmt: skip
     assert (response.status_code, response["Location"]) == (

@@ -62,6 +62,16 @@ EXPECTED_PATHS = {
     "/api/v1/request-categories": {"get"},
     "/api/v1/sla-policies": {"get", "post"},
     "/api/v1/sla-policies/{policy_id}": {"get", "patch"},
+    "/api/v1/orders": {"get", "post"},
+    "/api/v1/orders/{order_id}": {"get", "patch", "delete"},
+    "/api/v1/orders/{order_id}/lines": {"put"},
+    "/api/v1/orders/{order_id}/status": {"post"},
+    "/api/v1/orders/{order_id}/payment": {"post"},
+    "/api/v1/deals/{deal_id}/order": {"post"},
+    "/api/v1/order-workflow": {"get"},
+    "/api/v1/orders/export": {"get"},
+    "/api/v1/catalogue/import": {"post"},
+    "/api/v1/catalogue/export": {"get"},
 }
 
 

@@ -53,6 +53,9 @@ def snapshot():
 
 
 def wipe():
+    from voronka.orders.models import Order
+
+    Order.all_objects.all().delete()  # its client is protected
     Request.all_objects.all().delete()  # its contact and company are protected
     Task.all_objects.all().delete()
     Activity.all_objects.all().delete()

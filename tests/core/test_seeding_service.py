@@ -46,7 +46,9 @@ def seed(**options):
 
 
 def wipe():
-    for model in (Request, Task, Activity, Deal, Lead, Contact, Company):
+    from voronka.orders.models import Order
+
+    for model in (Order, Request, Task, Activity, Deal, Lead, Contact, Company):
         model.all_objects.all().delete()
 
 

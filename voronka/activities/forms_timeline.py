@@ -30,6 +30,7 @@ KIND_CHIPS = [
     ("note", _("Notes"), "sticky"),
     ("stage", _("Stage changes"), "signpost-split"),
     ("request", _("Requests"), "headset"),
+    ("order", _("Orders"), "box-seam"),
 ]
 
 # The "no contact for N days" filter of the client and deal lists.

@@ -167,6 +167,7 @@ class NotificationKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("A request's SLA deadline is near")
     SLA_BREACHED = "sla_breached", _("A request missed its SLA deadline")
     LOW_SATISFACTION = "low_satisfaction", _("A client gave a low satisfaction score")
+    ORDER_OVERDUE = "order_overdue", _("An order stayed in a status beyond its norm")
 
 
 class Notification(models.Model):

@@ -231,16 +231,24 @@ class TimelineEntry:
     """One line of a client's or deal's history: an activity or a system event."""
 
     at: datetime
-    kind: str  # an Activity.Kind value, "stage", "request" or "request_message"
+    kind: str  # an Activity.Kind value, "stage", "request", "request_message", "order"
+    # or "order_status"
     activity: Activity | None = None
     stage_change: StageHistory | None = None
     # A client request received ("request"), or a reply or client's message on one.
     request: Any = None
     request_message: Any = None
+    # An order received ("order"), or a move of one to another status ("order_status";
+    # ``order`` is then the change's order).
+    order: Any = None
+    order_change: Any = None
 
     @property
     def key(self) -> tuple[datetime, str, int]:
-        obj = self.activity or self.stage_change or self.request_message or self.request
+        obj = (
+            self.activity or self.stage_change or self.request_message or self.request
+            or self.order_change or self.order
+        )  # fmt: skip
         return (self.at, self.kind, obj.pk if obj else 0)
 
 
@@ -249,7 +257,9 @@ ACTIVITY_TIMELINE_KINDS = [*Activity.Kind.values, "stage"]
 # Client requests and their thread (replies and the client's messages; internal notes
 # stay on the request's page).
 REQUEST_KINDS = ["request", "request_message"]
-TIMELINE_KINDS = [*ACTIVITY_TIMELINE_KINDS, *REQUEST_KINDS]
+# The client's orders as they arrived, and each later move of one to another status.
+ORDER_KINDS = ["order", "order_status"]
+TIMELINE_KINDS = [*ACTIVITY_TIMELINE_KINDS, *REQUEST_KINDS, *ORDER_KINDS]
 
 
 def timeline(
@@ -263,17 +273,21 @@ def timeline(
     before: datetime | None = None,
     limit: int = 30,
 ) -> tuple[list[TimelineEntry], datetime | None]:
-    """Activities, stage changes and client requests of a visible record, newest first.
+    """Activities, stage changes, client requests and orders of a visible record, newest
+    first.
 
     Each source is read newest-first and bounded, then merged; ``before`` (the time
     of the last entry shown) gives the next page. Returns the entries and the
     ``before`` of the next page, or None at the end. Without ``kinds``: activities and
     stage changes (what the API describes); the pages ask for :data:`TIMELINE_KINDS`.
-    The kind "request" brings the requests' messages along, as one filter chip does.
+    The kind "request" brings the requests' messages along, as one filter chip does, and
+    the kind "order" the orders' status changes.
     """
     kinds = list(kinds or ACTIVITY_TIMELINE_KINDS)
     if "request" in kinds and "request_message" not in kinds:
         kinds.append("request_message")
+    if "order" in kinds and "order_status" not in kinds:
+        kinds.append("order_status")
     activity_kinds = [k for k in kinds if k in Activity.Kind.values]
     base = Activity.objects.select_related("author", "deal")
     moves = StageHistory.objects.select_related("from_stage", "to_stage", "moved_by", "deal")
@@ -310,6 +324,11 @@ def timeline(
         entries += [TimelineEntry(m.moved_at, "stage", stage_change=m) for m in moves]
     if lead is None and set(kinds) & set(REQUEST_KINDS):
         entries += _request_entries(
+            user, company=company, contact=contact, deal=deal, kinds=kinds, before=before,
+            limit=limit,
+        )  # fmt: skip
+    if lead is None and set(kinds) & set(ORDER_KINDS):
+        entries += _order_entries(
             user, company=company, contact=contact, deal=deal, kinds=kinds, before=before,
             limit=limit,
         )  # fmt: skip
@@ -376,5 +395,55 @@ def _request_entries(
         entries += [
             TimelineEntry(m.created_at, "request_message", request=m.request, request_message=m)
             for m in messages.order_by("-created_at", "-pk")[: limit + 1]
+        ]
+    return entries
+
+
+def _order_entries(
+    user: Any,
+    *,
+    company: Any,
+    contact: Any,
+    deal: Any,
+    kinds: list[str],
+    before: datetime | None,
+    limit: int,
+) -> list[TimelineEntry]:
+    """The record's orders the user may see as they arrived, and every later status
+    change of them; each read newest-first and bounded like the other sources.
+
+    An order's arrival is its first change (to «new»): the order's entry shows it, so
+    it is not listed a second time.
+    """
+    from voronka.orders.models import StatusChange
+    from voronka.orders.queries import orders_visible_to
+
+    if deal is not None:
+        mine = {"deal": deal}
+    elif company is not None:
+        mine = {"company": company}
+    else:
+        mine = {"contact": contact}
+    orders = orders_visible_to(user).filter(**mine)
+    entries: list[TimelineEntry] = []
+    if "order" in kinds:
+        received = orders.select_related("owner", "deal")
+        if before is not None:
+            received = received.filter(created_at__lt=before)
+        entries += [
+            TimelineEntry(o.created_at, "order", order=o)
+            for o in received.order_by("-created_at", "-pk")[: limit + 1]
+        ]
+    if "order_status" in kinds:
+        changes = (
+            StatusChange.objects.filter(order__in=orders.values("pk"))
+            .exclude(from_status="")
+            .select_related("order", "changed_by")
+        )
+        if before is not None:
+            changes = changes.filter(changed_at__lt=before)
+        entries += [
+            TimelineEntry(c.changed_at, "order_status", order=c.order, order_change=c)
+            for c in changes.order_by("-changed_at", "-pk")[: limit + 1]
         ]
     return entries

@@ -31,6 +31,7 @@ NotificationKindName = Literal[
     "sla_warning",
     "sla_breached",
     "low_satisfaction",
+    "order_overdue",
 ]
 TimelineKind = Literal["call", "meeting", "email", "message", "note", "stage"]
 

@@ -1,8 +1,10 @@
 """Client KPIs: activity, new customers, lifetime, lifetime value, repeat purchases, life cycle.
 
 A client is a company, or a contact with no company on the record. A purchase is a
-won deal (delivered orders join when orders exist). Only purchases the reader may
-see count, under the same filters as the sales KPIs.
+won deal or a delivered order (one returned since is not). An order made of a deal is
+the same sale as that deal: while the deal stands won, the deal is the purchase and the
+order is not counted again. Only purchases the reader may see count, under the same
+filters as the sales KPIs (orders belong to no pipeline and no source).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy
 
 from voronka.analytics import values as v
 from voronka.analytics.context import Ctx, fold_key, record_group
 from voronka.analytics.deal_sums import amount_base
+from voronka.analytics.orders import base_total
 from voronka.analytics.spells import ACTIVE_WINDOW
 from voronka.analytics.values import Result, Value
 
@@ -37,7 +40,8 @@ class Purchases:
 
 
 def purchases_by_client(ctx: Ctx) -> dict[str, Purchases]:
-    """Every visible client's won deals up to the end of the period, by local day."""
+    """Every visible client's won deals and delivered orders up to the end of the period, by
+    local day: the day a deal was won, the day an order was delivered."""
     return ctx.remember("purchases", lambda: _purchases(ctx))  # type: ignore[no-any-return]
 
 
@@ -45,17 +49,47 @@ def _purchases(ctx: Ctx) -> dict[str, Purchases]:
     from voronka.sales.models import Deal
 
     end = ctx.bounds[1]
-    qs = Deal.all_objects.filter(ctx.scope.deals(), status="won", closed_at__lt=end).order_by()
-    qs = qs.annotate(client_key=record_group("client"), day=TruncDate("closed_at", tzinfo=ctx.tz))
+    deals = Deal.all_objects.filter(ctx.scope.deals(), status="won", closed_at__lt=end)
     out: dict[str, Purchases] = {}
+    _add_purchases(out, ctx, deals, "closed_at", amount_base())
+    _add_purchases(out, ctx, delivered_orders(ctx, end), "delivered_at", base_total())
+    return out
+
+
+def delivered_orders(ctx: Ctx, end: Any) -> QuerySet[Any]:
+    """The visible orders delivered before ``end`` and still delivered, but for those made of
+    a deal that stands won: that deal is the same sale, counted as the deal."""
+    from voronka.orders.models import Order, Status
+    from voronka.sales.models import Deal
+
+    deals_sale = Deal.all_objects.filter(
+        pk=OuterRef("deal_id"), status="won", deleted_at__isnull=True
+    )
+    return Order.all_objects.filter(
+        ctx.scope.orders(), status=Status.DELIVERED, delivered_at__lt=end
+    ).exclude(Exists(deals_sale))
+
+
+def _add_purchases(
+    out: dict[str, Purchases], ctx: Ctx, qs: QuerySet[Any], when: str, amount: Any
+) -> None:
+    """Add the purchases of ``qs`` (deals or orders) to ``out``, per client."""
+    qs = qs.order_by().annotate(client_key=record_group("client"),
+                                day=TruncDate(when, tzinfo=ctx.tz))  # fmt: skip
     for row in (
         qs.exclude(client_key=None)
         .values("client_key")
-        .annotate(first=Min("day"), last=Max("day"), n=Count("pk"), revenue=Sum(amount_base()))
+        .annotate(first=Min("day"), last=Max("day"), n=Count("pk"), revenue=Sum(amount))
     ):
-        key = fold_key("client", row["client_key"])
-        out[str(key)] = Purchases(row["first"], row["last"], row["n"], row["revenue"] or Decimal(0))
-    return out
+        key = str(fold_key("client", row["client_key"]))
+        found = Purchases(row["first"], row["last"], row["n"], row["revenue"] or Decimal(0))
+        known = out.get(key)
+        if known is None:
+            out[key] = found
+        else:
+            known.first, known.last = min(known.first, found.first), max(known.last, found.last)
+            known.count += found.count
+            known.revenue += found.revenue
 
 
 def new_customers(ctx: Ctx) -> Result:
@@ -98,7 +132,8 @@ def _spells_serve(ctx: Ctx) -> bool:
 
 def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
     """Clients with an interaction in [since, until): activity, deal created or moved,
-    request received (for its assignee, as the spells count it)."""
+    request received (for its assignee, as the spells count it), order received or moved
+    (for its manager)."""
     from voronka.activities.models import Activity
     from voronka.sales.models import Deal, StageHistory
     from voronka.service.models import Request
@@ -128,12 +163,34 @@ def _touched_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
     for company, contact in requests.values_list("company_id", "contact_id").distinct():
         if company or contact:
             clients.add(f"company:{company}" if company else f"contact:{contact}")
+    clients |= _order_clients(ctx, since, until)
+    return clients
+
+
+def _order_clients(ctx: Ctx, since: Any, until: Any) -> set[str]:
+    """Clients whose order arrived or changed status in [since, until), for its manager."""
+    from voronka.orders.models import Order, StatusChange
+
+    orders = Order.all_objects.filter(ctx.scope.orders()).order_by()
+    received = orders.filter(created_at__gte=since, created_at__lt=until)
+    changed = StatusChange.objects.filter(
+        order__in=orders.values("pk"), changed_at__gte=since, changed_at__lt=until
+    ).order_by()
+    clients: set[str] = set()
+    for pairs in (
+        received.values_list("company_id", "contact_id").distinct(),
+        changed.values_list("order__company_id", "order__contact_id").distinct(),
+    ):
+        for company, contact in pairs:
+            if company or contact:
+                clients.add(f"company:{company}" if company else f"contact:{contact}")
     return clients
 
 
 def active_clients(ctx: Ctx) -> Result:
     """Active clients: distinct clients with an interaction (activity logged, deal created or
-    moved, request received) in the 90 days up to the as-of date."""
+    moved, request received, order received or changing status) in the 90 days up to the
+    as-of date."""
     until = ctx.as_of
     if _spells_serve(ctx):
         from voronka.analytics.models import ClientSpell
@@ -154,10 +211,12 @@ def active_clients(ctx: Ctx) -> Result:
 
 def lifecycle_stage_counts(ctx: Ctx) -> Result:
     """Client life cycle now: visible companies and contacts (without a company) by stage; a
-    customer with no interaction (activity logged, deal created or moved, purchase) in the last
-    365 days counts as churned. Stages are not historised, so this is always as of now."""
+    customer with no interaction (activity logged, deal created or moved, order received or
+    moved, purchase) in the last 365 days counts as churned. Stages are not historised, so this
+    is always as of now."""
     from voronka.clients.models import Company, Contact
     from voronka.core.visibility import Family, owner_q
+    from voronka.orders.models import Order
     from voronka.sales.models import Deal
 
     cutoff = ctx.now - timedelta(days=CHURN_DAYS)
@@ -173,8 +232,11 @@ def lifecycle_stage_counts(ctx: Ctx) -> Result:
         recent_deal = Deal.objects.filter(**{link: OuterRef("pk")}).filter(
             Q(created_at__gte=cutoff) | Q(stage_entered_at__gte=cutoff)
         )
+        recent_order = Order.objects.filter(**{link: OuterRef("pk")}).filter(
+            Q(created_at__gte=cutoff) | Q(status_entered_at__gte=cutoff)
+        )
         quiet = qs.filter(lifecycle_stage__in=buyers).exclude(
-            Q(last_contact_at__gte=cutoff) | Exists(recent_deal)
+            Q(last_contact_at__gte=cutoff) | Exists(recent_deal) | Exists(recent_order)
         )
         for row in quiet.order_by().values("lifecycle_stage").annotate(n=Count("pk")):
             counts[row["lifecycle_stage"]] -= row["n"]

@@ -28,7 +28,7 @@ from voronka.core import organisation
 from voronka.core.templatetags.voronka import money
 
 LIST_LIMIT = 10  # overdue deals and tasks shown on a dashboard; the rest behind a link
-PARTS = ("tiles", "funnel", "timeline", "sources", "leaderboard", "overdue")
+PARTS = ("tiles", "funnel", "timeline", "sources", "leaderboard", "overdue", "orders")
 PERSONAL_PARTS = ("tiles", "plan", "funnel", "overdue", "overdue_tasks")
 
 
@@ -652,9 +652,11 @@ class Dashboard:
     quiet: bool = False  # nothing happened in the period: the page suggests a wider one
     overdue_url: str | None = None
     tasks_url: str | None = None
+    orders: Any = None  # dashboard_orders.OrdersSection
 
     def table(self, name: str) -> Table | None:
         tables = {
+            "orders": self.orders.table if self.orders else None,
             "tiles": self.tiles_table,
             "funnel": self.funnel.table if self.funnel else None,
             "revenue": self.timeline.table if self.timeline else None,
@@ -671,6 +673,7 @@ TABLE_PARTS = {
     "revenue": ("timeline",),
     "sources": ("sources",),
     "leaderboard": ("leaderboard",),
+    "orders": ("orders",),
 }
 
 
@@ -748,4 +751,8 @@ def build(
     if "overdue_tasks" in wanted:
         board.overdue_tasks = overdue_tasks(actor, filters, min(period.as_of(now), now))
         board.tasks_url = links("tasks_overdue")
+    if "orders" in wanted:
+        from voronka.analytics.dashboard_orders import build_orders
+
+        board.orders = build_orders(actor, filters, links, compute=compute, now=now)
     return board

@@ -40,6 +40,23 @@ GET filters (dates are local days, ``*_to`` included, as for deals):
 A manager, team and product filter and group become ``assignee``, ``team``, ``product``;
 a category ``category``; a client ``company`` or ``contact``.
 
+Order KPIs open the orders list (``orders:order-list``) with its agreed GET filters:
+
+* ``orders_new`` → the orders received in the period (``created_from``/``created_to``);
+* ``order_fulfilment_hours`` → the orders delivered in the period
+  (``delivered_from``/``delivered_to``), the ones it averages, returned ones included;
+* ``order_revenue`` → those of them still delivered (``status=delivered``), whose totals
+  make the sum;
+* ``orders_by_status`` → the orders received by the end of the period (``created_to``), and
+  for a status (``key`` = the status, as for a funnel stage) the orders that had it then
+  (``status`` and ``status_at`` = the period's last day).
+
+A manager, team, product filter and group become ``owner``, ``team``, ``product``; a client
+``company`` or ``contact``; pipeline and source filters do not apply to orders. Like the
+requests, a manager's list also shows her clients' orders that others run: the KPIs count
+the orders she is responsible for, so her links name her as the ``owner`` (the dashboards
+do, through their manager filter).
+
 Groups with no value for the grouping (no manager, no team, no product, no client, no
 category) have no list to show and get no link; "no source" does (``no_source``).
 """
@@ -66,6 +83,7 @@ REQUEST_RECORDS = {
     "requests_created", "requests_responded", "requests_resolved", "requests_breached",
     "requests_complaints", "requests_surveyed",
 }  # fmt: skip
+ORDER_RECORDS = {"orders_created", "orders_delivered", "orders_revenue", "orders_status"}
 
 # KPIs that measure only some of their records: the filter that keeps those.
 NARROWER: dict[str, dict[str, str]] = {
@@ -134,6 +152,9 @@ def drill_target(
     elif records in REQUEST_RECORDS:
         params = _request_params(records, period, filters, by, key)
         name = "service:request-list"
+    elif records in ORDER_RECORDS:
+        params = _order_params(records, period, filters, by, key)
+        name = "orders:order-list"
     else:
         return None
     return None if params is None else (name, params)
@@ -275,13 +296,53 @@ def _request_params(
     dates = _REQUEST_DATES.get(records, "created")
     params.update(_days(dates, period))
     params.update(_REQUEST_NARROWER.get(records, {}))
+    return _client_or_group(params, by, key, _REQUEST_GROUPS, period=period, dates=dates)
+
+
+# Orders --------------------------------------------------------------------------------------
+
+_ORDER_GROUPS = {"manager": "owner", "team": "team", "product": "product"}
+
+
+def _order_params(
+    records: str, period: Period, filters: Filters, by: str | None, key: str | None
+) -> dict[str, str] | None:
+    # Orders belong to no pipeline and no lead source: those filters do not apply.
+    params = _compact(owner=filters.manager, team=filters.team, product=filters.product)
+    if records == "orders_status":
+        params["created_to"] = period.end.isoformat()
+        if by is None and key is not None:
+            from voronka.orders.models import Status
+
+            if key not in Status.values:
+                return None
+            params.update(status=key, status_at=period.end.isoformat())
+            return params
+        return _client_or_group(params, by, key, _ORDER_GROUPS, dates=None, period=None)
+    dates = "created" if records == "orders_created" else "delivered"
+    params.update(_days(dates, period))
+    if records == "orders_revenue":
+        params["status"] = "delivered"
+    return _client_or_group(params, by, key, _ORDER_GROUPS, dates=dates, period=period)
+
+
+def _client_or_group(
+    params: dict[str, str],
+    by: str | None,
+    key: str | None,
+    groups: Mapping[str, str],
+    *,
+    dates: str | None,
+    period: Period | None,
+) -> dict[str, str] | None:
+    """A client group becomes ``company`` or ``contact``, any other group its list filter."""
     if by == "client" and key is not None:
         kind, _sep, pk = key.partition(":")
         if kind not in ("company", "contact") or not pk.isdigit():
             return None
         params[kind] = pk
         return params
-    return _with_group(params, by, key, _REQUEST_GROUPS, period=period, dates=dates)
+    return _with_group(params, by, key, groups, period=period, dates=dates)
 
 
 # Groups and dates ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from voronka.analytics import clients, sales, service, work
+from voronka.analytics import clients, orders, sales, service, work
 from voronka.analytics.context import GROUPINGS, Ctx
 from voronka.analytics.periods import Period
 from voronka.analytics.scope import Filters, Scope
@@ -28,6 +28,7 @@ PEOPLE_GROUPS = frozenset({"manager", "team", "day", "week", "month", "quarter"}
 OWNER_GROUPS = frozenset({"manager", "team"})
 NO_GROUPS: frozenset[str] = frozenset()
 SERVICE_GROUPS = service.SERVICE_GROUPS
+ORDER_GROUPS = orders.ORDER_GROUPS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Kpi:
     # What a drill-down lists: "won", "lost", "closed", "created", "open", "overdue",
     # "leads", "leads_with_deal", "leads_won", "tasks_overdue", "tasks_done", "activities",
     # "requests_created", "requests_responded", "requests_resolved", "requests_breached",
-    # "requests_complaints", "requests_surveyed".
+    # "requests_complaints", "requests_surveyed", "orders_created", "orders_delivered",
+    # "orders_revenue", "orders_status".
     records: str = ""
     help: Any = ""
 
@@ -101,6 +103,14 @@ KPIS: dict[str, Kpi] = {
             service.complaints_resolution_rate, SERVICE_GROUPS, "requests_complaints"),
         Kpi("csat", _("Customer satisfaction (CSAT)"), "score", service.csat, SERVICE_GROUPS,
             "requests_surveyed"),
+        Kpi("orders_new", _("New orders"), "count", orders.orders_new, ORDER_GROUPS,
+            "orders_created"),
+        Kpi("order_fulfilment_hours", _("Order fulfilment, hours"), "hours",
+            orders.order_fulfilment_hours, ORDER_GROUPS, "orders_delivered"),
+        Kpi("order_revenue", _("Delivered order revenue"), "money", orders.order_revenue,
+            ORDER_GROUPS, "orders_revenue"),
+        Kpi("orders_by_status", _("Orders by status"), "table", orders.orders_by_status,
+            orders.STATUS_GROUPS, "orders_status"),
     ]
 }  # fmt: skip
 

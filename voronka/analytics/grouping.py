@@ -27,7 +27,9 @@ def result(
     """
     if ctx.by is None or groups is None:
         return Result(value(total))
-    names = labels(ctx.by, groups.keys(), ctx.period)
+    by, keys = ctx.by, frozenset(groups)
+    # Several KPIs of a report often have the same groups: their names are read once.
+    names = ctx.remember(("labels", keys), lambda: labels(by, keys, ctx.period))
     rows: list[Group] = []
     if ctx.by in ("day", "week", "month", "quarter"):
         for bucket, label in time_buckets(ctx.period, ctx.by):

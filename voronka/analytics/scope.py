@@ -3,8 +3,8 @@
 A KPI counts only the records its reader may see (the same visibility rule as
 every list), narrowed by the report's filters. The same filter is written for the
 records themselves and for the rollups, whose rows carry the same owner,
-pipeline and source. Client requests and survey answers belong to no pipeline and
-no lead source: those two filters do not narrow them.
+pipeline and source. Client requests, survey answers and orders belong to no pipeline
+and no lead source: those two filters do not narrow them.
 """
 
 from __future__ import annotations
@@ -104,13 +104,32 @@ class Scope:
             q &= Q(**{f"{prefix}product_id": f.product})
         return q
 
+    def orders(self, prefix: str = "") -> Q:
+        """Visible, filtered orders, by their responsible manager; ``prefix`` reaches them
+        through a relation. A manager counts the orders they are responsible for (a team
+        lead, the team's), the head of sales, the administrator and support every order.
+        A product filter keeps the orders with a line of the product; pipeline and source
+        filters describe deals and leads and are ignored here. Deleted orders never count."""
+        f = self.filters
+        q = owner_q(self.actor, Family.ORDERS, owner_field=f"{prefix}owner")
+        q &= Q(**{f"{prefix}deleted_at__isnull": True})
+        q &= self.owners(prefix)
+        if f.product:
+            # A subquery, so an order with two lines of the product is still one order.
+            from voronka.orders.models import OrderLine
+
+            with_product = OrderLine.objects.filter(product_id=f.product).values("order_id")
+            q &= Q(**{f"{prefix}pk__in": with_product})
+        return q
+
     def surveys(self) -> Q:
         """Visible, filtered satisfaction surveys, by the manager they were sent for (copied
-        from the request, so an answer stays with whoever handled it); the answers about a
-        deleted request do not count."""
+        from the request or order, so an answer stays with whoever handled it); the answers
+        about a deleted request or order do not count."""
         f = self.filters
         q = owner_q(self.actor, Family.REQUESTS, owner_field="manager")
         q &= Q(request__isnull=True) | Q(request__deleted_at__isnull=True)
+        q &= Q(order__isnull=True) | Q(order__deleted_at__isnull=True)
         if f.manager:
             q &= Q(manager_id=f.manager)
         if f.team:

@@ -71,8 +71,10 @@ def _client_times(kind: str, which: dict[str, Any]) -> dict[tuple[int, int | Non
     """Every interaction time of the clients of ``kind`` whose id matches the lookups
     ``which`` (``{"id__in": [...]}``), by client id and person: an activity's author, a
     deal's owner (for its creation and its moves), a request's assignee (for its arrival;
-    no one while it waits unassigned)."""
+    no one while it waits unassigned), an order's manager (for its arrival and each change
+    of its status)."""
     from voronka.activities.models import Activity
+    from voronka.orders.models import Order, StatusChange
     from voronka.sales.models import Deal, StageHistory
     from voronka.service.models import Request
 
@@ -98,6 +100,18 @@ def _client_times(kind: str, which: dict[str, Any]) -> dict[tuple[int, int | Non
     for pk, person, at in moves.order_by().values_list(deal_owner, "deal__owner_id", "moved_at"):
         times[(pk, person)].append(at)
     for pk, person, at in requests.order_by().values_list(owner, "assignee_id", "created_at"):
+        times[(pk, person)].append(at)
+    orders = Order.objects.filter(on(""), no_company)
+    changes = StatusChange.objects.filter(
+        on("order__"),
+        Q() if kind == "company" else Q(order__company__isnull=True),
+        order__deleted_at__isnull=True,
+    )
+    for pk, person, at in orders.order_by().values_list(owner, "owner_id", "created_at"):
+        times[(pk, person)].append(at)
+    order_owner = f"order__{kind}_id"
+    for pk, person, at in changes.order_by().values_list(order_owner, "order__owner_id",
+                                                         "changed_at"):  # fmt: skip
         times[(pk, person)].append(at)
     return times
 

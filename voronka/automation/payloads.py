@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from voronka.core import events
 
@@ -246,6 +247,74 @@ def task_data(task_id: int) -> Data:
     }
 
 
+def _decimal(value: Any) -> str:
+    return str(value)
+
+
+def order_data(order_id: int) -> Data:
+    """The order with its client, manager, totals, delivery and lines."""
+    from voronka.orders.models import OPEN_STATUSES, Order
+
+    order = (
+        Order.all_objects.select_related("company", "contact", "deal", "owner")
+        .prefetch_related("lines__product")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        return _missing(order_id)
+    due = order.status_due_at
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "url": _url("orders:order-detail", order.pk),
+        "status": order.status,
+        "status_entered_at": _time(order.status_entered_at),
+        "status_due_at": _time(due),
+        "overdue": order.status in OPEN_STATUSES and due is not None and due < timezone.now(),
+        "payment_status": order.payment_status,
+        "paid_at": _time(order.paid_at),
+        "company": _ref(order.company),
+        "contact": _ref(order.contact),
+        "deal": _ref(order.deal, order.deal.title if order.deal else None),
+        "owner": _person(order.owner),
+        "client_email": order.client_email,
+        "client_phone": order.client_phone,
+        "currency": order.currency,
+        "exchange_rate": _decimal(order.exchange_rate),
+        "prices_include_vat": order.prices_include_vat,
+        "subtotal": _decimal(order.subtotal),
+        "discount_total": _decimal(order.discount_total),
+        "vat_total": _decimal(order.vat_total),
+        "total": _decimal(order.total),
+        "delivery_method": order.delivery_method,
+        "delivery_address": order.delivery_address,
+        "delivery_date": _day(order.delivery_date),
+        "language": order.language,
+        "external_id": order.external_id,
+        "lines": [
+            {
+                "product": _ref(line.product),
+                "name": line.name,
+                "sku": line.sku,
+                "unit": line.unit,
+                "quantity": _decimal(line.quantity),
+                "unit_price": _decimal(line.unit_price),
+                "discount_percent": _decimal(line.discount_percent),
+                "vat_rate": _decimal(line.vat_rate),
+                "discount": _decimal(line.discount),
+                "vat": _decimal(line.vat),
+                "total": _decimal(line.total),
+            }  # fmt: skip
+            for line in order.lines.all()
+        ],
+        "created_at": _time(order.created_at),
+        "delivered_at": _time(order.delivered_at),
+        "closed_at": _time(order.closed_at),
+        "deleted": order.deleted_at is not None,
+    }
+
+
 # --- Events ------------------------------------------------------------------------------
 
 
@@ -290,6 +359,41 @@ def _task_event(*, task_id: int, **_: Any) -> Data:
     return task_data(task_id)
 
 
+def _order_event(*, order_id: int, **_: Any) -> Data:
+    return order_data(order_id)
+
+
+def _order_status_changed(
+    *, order_id: int, change_id: int | None = None, from_status: str = "", to_status: str = "",
+    actor_id: int | None = None, **_: Any,
+) -> Data:  # fmt: skip
+    """The order, and the change: from, to, who, when and the comment."""
+    from voronka.accounts.models import User
+    from voronka.orders.models import StatusChange
+
+    data = order_data(order_id)
+    change = (
+        StatusChange.objects.select_related("changed_by").filter(pk=change_id).first()
+        if change_id
+        else None
+    )
+    if change is None:  # the order was deleted for good: what the event itself says
+        who = User.objects.filter(pk=actor_id).first() if actor_id else None
+        data["change"] = {"id": change_id, "from_status": from_status or None,
+                          "to_status": to_status, "changed_by": _person(who),
+                          "changed_at": None, "comment": ""}  # fmt: skip
+        return data
+    data["change"] = {
+        "id": change.pk,
+        "from_status": change.from_status or None,
+        "to_status": change.to_status,
+        "changed_by": _person(change.changed_by),
+        "changed_at": _time(change.changed_at),
+        "comment": change.comment,
+    }
+    return data
+
+
 BUILDERS: dict[str, Callable[..., Data]] = {
     events.LEAD_CREATED: _lead_event,
     events.LEAD_QUALIFIED: _lead_qualified,
@@ -302,6 +406,12 @@ BUILDERS: dict[str, Callable[..., Data]] = {
     events.ACTIVITY_LOGGED: _activity_event,
     events.TASK_COMPLETED: _task_event,
     events.TASK_OVERDUE: _task_event,
+    events.ORDER_CREATED: _order_event,
+    events.ORDER_STATUS_CHANGED: _order_status_changed,
+    events.ORDER_PAID: _order_event,
+    events.ORDER_DELIVERED: _order_event,
+    events.ORDER_CANCELLED: _order_event,
+    events.ORDER_OVERDUE: _order_event,
 }
 
 

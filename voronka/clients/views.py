@@ -47,6 +47,7 @@ from voronka.core.visibility import Family, can_write, may_own
 from voronka.sales.queries import deals_of_client
 
 CARD_LIST_LIMIT = 50  # deals and contacts shown on a card before "show all"
+CARD_ORDERS = 5  # the client's latest orders a card lists
 
 
 @dataclass(frozen=True)
@@ -331,12 +332,34 @@ def _client_detail(
         "history": entries_for(record),
         "card_list_limit": CARD_LIST_LIMIT,
         **timeline_context(request, kind.key, record),
+        "orders_block": _client_orders(request.user, kind.key, record),
         **extra,
     }
     if "contacts" in context:
         context["more_contacts"] = len(context["contacts"]) > CARD_LIST_LIMIT
         context["contacts"] = context["contacts"][:CARD_LIST_LIMIT]
     return render(request, kind.template("detail"), context)
+
+
+def _client_orders(user: Any, key: str, record: Any) -> dict[str, Any]:
+    """The card's "Orders" block: the client's latest orders the user may see, how many
+    there are, and the links to all of them and to a new one."""
+    from voronka.orders.queries import orders_visible_to
+    from voronka.orders.services import may_take_orders
+
+    mine = orders_visible_to(user).filter(**{key: record})
+    rows = list(
+        mine.only(
+            "pk", "number", "created_at", "status", "status_due_at", "total", "currency"
+        ).order_by("-created_at", "-pk")[:CARD_ORDERS]
+    )
+    return {
+        "orders": rows,
+        "count": len(rows) if len(rows) < CARD_ORDERS else mine.count(),
+        "param": key,
+        "record": record,
+        "may_create": may_take_orders(user),
+    }
 
 
 # --- Company search of the contact form ---------------------------------------------------

@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     from django.utils.translation import gettext as _
 
     from voronka.activities.context_processors import notifications
+    from voronka.orders.services import may_take_orders
     from voronka.service.services import may_take_requests
 
     user = getattr(request, "user", None)
@@ -41,6 +42,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.insert(0 if sees_everything(user) else 1, dashboard)
         if sees_everything(user):
             items.append(("analytics:plans", "bullseye", _("Sales plan"), ("/analytics/plans",)))
+    if may_take_orders(user) or user.role == "support":
+        # Everyone who sees orders: managers, the head, the admin, and support (to read).
+        deals = next(n for n, i in enumerate(items) if i[0] == "sales:deal-list")
+        items.insert(deals + 1, ("orders:order-list", "box-seam", _("Orders"), ("/orders/",)))
     if may_take_requests(user):
         # "=" keeps the service's other pages (dashboard, settings) from lighting it up.
         requests = ("service:queue", "headset", _("Requests"), ("=/service/",

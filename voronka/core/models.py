@@ -72,7 +72,7 @@ class Organisation(models.Model):
     )  # fmt: skip
     work_starts = models.TimeField(_("working day starts"), default=dt.time(9, 0))
     work_ends = models.TimeField(_("working day ends"), default=dt.time(18, 0))
-    # Satisfaction surveys after a request is resolved.
+    # Satisfaction surveys after a request is resolved or an order is delivered.
     surveys_enabled = models.BooleanField(_("send satisfaction surveys"), default=True)
     survey_valid_days = models.PositiveSmallIntegerField(
         _("survey link valid, days"), default=14, validators=[MinValueValidator(1)]

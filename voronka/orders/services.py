@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from voronka.core import events, organisation
 from voronka.core import services as base
-from voronka.core.errors import NotAllowed
+from voronka.core.errors import NotAllowed, StaleVersion
 from voronka.core.visibility import may_own, sees_everything
 from voronka.orders import norms
 from voronka.orders.models import (
@@ -170,10 +170,14 @@ def _check_lines_visible(actor: Any, lines: Iterable[Mapping[str, Any]]) -> None
 # --- Client and owner --------------------------------------------------------------------
 
 
-def _check_parties(actor: Any, order: Order) -> None:
+def _check_parties(actor: Any, order: Order, changed: Iterable[str] | None = None) -> None:
+    """Check the client, deal and manager; ``changed`` names the fields an edit changed
+    (None: all, for a new order) — someone who may run an order but not see its client
+    (a team lead's manager's client) may still edit what they changed."""
     from voronka.clients.queries import companies_visible_to, contacts_visible_to
     from voronka.sales.queries import deals_visible_to
 
+    names = set(ORDER_FIELDS if changed is None else changed)
     errors: dict[str, str] = {}
     if actor is not None:
         for name, visible in (
@@ -181,9 +185,9 @@ def _check_parties(actor: Any, order: Order) -> None:
             ("deal", deals_visible_to),
         ):  # fmt: skip
             pk = getattr(order, f"{name}_id")
-            if pk and not visible(actor).filter(pk=pk).exists():
+            if name in names and pk and not visible(actor).filter(pk=pk).exists():
                 errors[name] = _("No such record, or you may not see it.")
-        if order.owner_id and not may_own(actor, order.owner):
+        if "owner" in names and order.owner_id and not may_own(actor, order.owner):
             errors["owner"] = _("You cannot make this person responsible for an order.")
     contact = order.contact
     if contact is not None and order.company_id is None and contact.company_id:
@@ -292,10 +296,10 @@ def order_update(
         return order
     if "number" in changed and not order.number:
         raise ValidationError({"number": _("The order needs a number.")})
-    _check_parties(actor, order)
+    _check_parties(actor, order, changed)
     _check_deal_free(order)
     order.search_text = _search_text(order)
-    base.validate(order, exclude=["created_by", "search_text"])
+    base.validate(order, exclude=["created_by", "search_text", "number"])
     try:
         with transaction.atomic():
             base.save_changes(order, actor=actor, version=version,
@@ -392,6 +396,8 @@ def order_set_status(
     _ensure_may_change(actor, order)
     if version is None:  # the system's move: judge against the row as it is now
         order = Order.objects.select_for_update().get(pk=order.pk)
+    elif version != order.version:  # a stale copy: it is a conflict, whatever the move
+        raise StaleVersion(order.version)
     check_transition(order, to_status)
     comment = (comment or "").strip()[:500]
     now = at or timezone.now()

@@ -298,7 +298,8 @@ def new_nonce() -> str:
 
 
 class Survey(models.Model):
-    """A one-question satisfaction survey sent to the client after a resolution.
+    """A one-question satisfaction survey sent to the client after a resolution, or
+    after their order was delivered (``order``; at most one survey per order).
 
     The link carries the survey's id and nonce, signed; an answer is taken once, by a
     conditional update of ``answered_at``, and not after ``expires_at``. The product
@@ -309,6 +310,10 @@ class Survey(models.Model):
     request = models.ForeignKey(
         Request, verbose_name=_("request"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="surveys",
+    )  # fmt: skip
+    order = models.ForeignKey(
+        "orders.Order", verbose_name=_("order"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="surveys",
     )  # fmt: skip
     company = models.ForeignKey(
         "clients.Company", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -363,6 +368,9 @@ class Survey(models.Model):
             models.CheckConstraint(
                 condition=Q(answered_at__isnull=True) | Q(score__isnull=False),
                 name="survey_answer_has_score",
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(order__isnull=False), name="survey_once_per_order"
             ),
         ]
 

@@ -241,7 +241,9 @@ class CalendarDayForm(BootstrapFormMixin, forms.Form):
 
 class SurveySettingsForm(BootstrapFormMixin, forms.Form):
     surveys_enabled = forms.BooleanField(
-        label=gettext_lazy("Send a satisfaction survey when a request is resolved"),
+        label=gettext_lazy(
+            "Send a satisfaction survey when a request is resolved or an order is delivered"
+        ),
         required=False,
     )
     survey_valid_days = forms.IntegerField(

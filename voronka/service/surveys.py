@@ -1,4 +1,5 @@
-"""Satisfaction surveys: sending one after a resolution, and taking the client's answer.
+"""Satisfaction surveys: sending one after a resolution or a delivered order, and taking
+the client's answer.
 
 The link names the survey and its nonce, signed with the installation's secret: a
 changed or made-up link fails the signature. The answer is taken by a conditional
@@ -13,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,7 +45,7 @@ def survey_from_token(token: str) -> Survey:
         pk, nonce = signing.loads(token, salt=SALT)
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise SurveyRefused("forged") from exc
-    survey = Survey.objects.select_related("request").filter(pk=pk, nonce=nonce).first()
+    survey = Survey.objects.select_related("request", "order").filter(pk=pk, nonce=nonce).first()
     if survey is None:
         raise SurveyRefused("forged")
     if survey.answered_at is not None:
@@ -81,12 +82,45 @@ def survey_send(request: Request) -> Survey | None:
     return survey
 
 
+def survey_send_for_order(order: Any) -> Survey | None:
+    """A survey about a delivered order, e-mailed after the commit in the order's
+    language; none when surveys are off, the client has no e-mail address, or the order
+    already had one (the database keeps it to one per order, whoever sends it).
+
+    The manager is the order's responsible manager and the product its first line's,
+    so the answer counts in CSAT by manager and by product.
+    """
+    org = organisation.current()
+    contact = order.contact
+    email = order.client_email or (contact.email if contact is not None else "")
+    if not org.surveys_enabled or not email or order.deleted_at is not None:
+        return None
+    if Survey.objects.filter(order=order).exists():
+        return None
+    first = order.lines.order_by("position", "pk").only("product_id").first()
+    language = order.language if order.language in dict(settings.LANGUAGES) else ""
+    try:
+        with transaction.atomic():
+            survey = Survey.objects.create(
+                order=order, company=order.company, contact=contact, manager=order.owner,
+                product_id=first.product_id if first is not None else None, email_to=email,
+                language=language or settings.LANGUAGE_CODE,
+                expires_at=timezone.now() + timedelta(days=org.survey_valid_days),
+            )  # fmt: skip
+    except IntegrityError:  # another worker sent it meanwhile
+        return None
+    from voronka.service.tasks import send_survey_email
+
+    transaction.on_commit(lambda: send_survey_email(survey.pk))
+    return survey
+
+
 def _follow_up(survey: Survey) -> None:
     """A low score: a task for the manager responsible for the client, and a notice."""
     from voronka.activities.models import NotificationKind, Task
     from voronka.activities.services import notify
 
-    request = survey.request
+    request, order = survey.request, survey.order
     client = survey.company or survey.contact
     # The client's manager if still here, else whoever handled the request: a low score
     # must not go unanswered because the client's manager has left.
@@ -96,9 +130,14 @@ def _follow_up(survey: Survey) -> None:
     if person is None:
         return
     with translation.override(person.language or None):
-        title = _("Call the client back: satisfaction score %(score)s on request #%(n)s") % {
-            "score": survey.score, "n": request.pk if request else survey.pk,
-        }  # fmt: skip
+        if order is not None:
+            title = _("Call the client back: satisfaction score %(score)s on order %(n)s") % {
+                "score": survey.score, "n": order.number,
+            }  # fmt: skip
+        else:
+            title = _("Call the client back: satisfaction score %(score)s on request #%(n)s") % {
+                "score": survey.score, "n": request.pk if request else survey.pk,
+            }  # fmt: skip
         notice = _("Low satisfaction score %(score)s from %(client)s") % {
             "score": survey.score, "client": client or survey.email_to,
         }  # fmt: skip
@@ -109,7 +148,11 @@ def _follow_up(survey: Survey) -> None:
     )  # fmt: skip
     Survey.objects.filter(pk=survey.pk).update(follow_up=task)
     survey.follow_up = task
-    url = reverse("service:request-detail", args=[request.pk]) if request else ""
+    url = ""
+    if request is not None:
+        url = reverse("service:request-detail", args=[request.pk])
+    elif order is not None:
+        url = reverse("orders:order-detail", args=[order.pk])
     notify(recipient=person, kind=NotificationKind.LOW_SATISFACTION, task=None, title=notice,
            url=url)  # fmt: skip
 

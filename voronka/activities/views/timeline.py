@@ -81,6 +81,8 @@ class TimelineRow:
     duration: str  # a call's length as mm:ss, or ""
     request: Any = None  # a client request, or the request of a thread's message
     request_message: Any = None
+    order: Any = None  # an order received, or the order of a status change
+    order_change: Any = None
 
     @classmethod
     def of(cls, entry: TimelineEntry) -> TimelineRow:
@@ -89,7 +91,7 @@ class TimelineRow:
         duration = f"{seconds // 60:02d}:{seconds % 60:02d}" if seconds else ""
         return cls(
             entry.at, entry.kind, entry.activity, entry.stage_change, duration,
-            entry.request, entry.request_message,
+            entry.request, entry.request_message, entry.order, entry.order_change,
         )  # fmt: skip
 
 
@@ -150,8 +152,8 @@ def _block(
         "rows": rows,
         "next_before": next_before.isoformat() if next_before else "",
         "kind": kind,
-        # Leads have no stages to change and no requests.
-        "chips": [c for c in KIND_CHIPS if c[0] not in ("stage", "request")]
+        # Leads have no stages to change, no requests and no orders.
+        "chips": [c for c in KIND_CHIPS if c[0] not in ("stage", "request", "order")]
         if name == "lead"
         else KIND_CHIPS,
         "show_deal": name != "deal",

@@ -4,7 +4,8 @@
 per company, 1.5 leads per deal, product lines and the full stage history of
 every deal, the interactions and tasks around deals and leads (see
 ``activities``) and the clients' service requests with their SLA and surveys
-(see ``service``). The same seed on the same day gives the same data.
+(see ``service``), and the orders of won deals and repeat orders, played through the
+order workflow (see ``orders``). The same seed on the same day gives the same data.
 
 The bulk rows bypass the services on purpose (a service call per row would
 take hours at a million deals), so the generator fills every derived column
@@ -30,6 +31,7 @@ from voronka.core.seeding import activities as activity_gen
 from voronka.core.seeding import clients as client_gen
 from voronka.core.seeding import deals as deal_gen
 from voronka.core.seeding import leads as lead_gen
+from voronka.core.seeding import orders as order_gen
 from voronka.core.seeding import plans as plan_gen
 from voronka.core.seeding import reference
 from voronka.core.seeding import service as service_gen
@@ -37,6 +39,7 @@ from voronka.core.seeding.history import record_created
 from voronka.core.seeding.pools import Pools
 from voronka.core.seeding.timeline import DAY, Clock
 from voronka.core.seeding.writer import RowWriter
+from voronka.orders.models import ExportRun, Order, OrderLine, OverdueAlert, StatusChange
 from voronka.sales.models import Deal, DealLine, Lead, StageHistory
 from voronka.sales.rollups import rebuild_board_totals
 from voronka.service.models import Message, Request, SlaAlert, Survey
@@ -57,6 +60,7 @@ class Summary:
     tasks: int = 0
     requests: int = 0
     surveys: int = 0
+    orders: int = 0
 
 
 def _finish_clients(
@@ -102,11 +106,12 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
     with transaction.atomic():
         ref = reference.ensure(deals, rng)
         desk = reference.ensure_service(ref.admin)
+        order_gen.prepare_catalogue(ref)
         progress(f"users, pipelines, sources and {len(ref.products)} products ready")
         pools = Pools(rng, seed)
         clock = Clock(rng, org.time_zone, today)
         writer = RowWriter()
-        firsts = {m: writer.next_id(m) for m in (Company, Contact, Lead, Deal, Request)}
+        firsts = {m: writer.next_id(m) for m in (Company, Contact, Lead, Deal, Request, Order)}
         clients = client_gen.build(
             pools, max(10, round(deals / 5)), firsts[Company], firsts[Contact], ref.tags
         )
@@ -123,6 +128,10 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
             rng=random.Random(seed * 1_000_003 + 29),  # noqa: S311 - demo data
             clock=clock, ref=ref, desk=desk, clients=clients, base_id=firsts[Request],
             deals_total=deals,
+        )  # fmt: skip
+        orders = order_gen.Orders(
+            rng=random.Random(seed * 1_000_003 + 41),  # noqa: S311 - demo data
+            clock=clock, ref=ref, clients=clients, base_id=firsts[Order], deals_total=deals,
         )  # fmt: skip
         company_stats = deal_gen.ClientStats.empty(len(clients.companies))
         contact_stats = deal_gen.ClientStats.empty(len(clients.contacts))
@@ -143,6 +152,7 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
             writer.write(Message, service_rows.messages, with_id=False)
             writer.write(SlaAlert, service_rows.alerts, with_id=False)
             writer.write(Survey, service_rows.surveys, with_id=False)
+            orders.remember(batch)
             done += len(batch.deals)
             progress(
                 f"deals {done}/{deals}, {acts.activities} activities, {acts.tasks} tasks, "
@@ -150,6 +160,13 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
             )
         writer.write(Task, acts.open_tasks(), with_id=False)
         progress(f"next steps of open deals: {acts.tasks} tasks in all")
+        for order_rows in orders.build(CHUNK):
+            writer.write(Order, order_rows.orders)
+            writer.write(OrderLine, order_rows.lines, with_id=False)
+            writer.write(StatusChange, order_rows.changes, with_id=False)
+            writer.write(OverdueAlert, order_rows.alerts, with_id=False)
+        writer.write(ExportRun, orders.export_runs(), with_id=False)
+        progress(f"{orders.orders} orders")
         written = 0
         for lead_rows in lead_gen.rows(plan, pools, clock, ref, clients, CHUNK):
             written += writer.write(Lead, lead_rows)
@@ -191,9 +208,11 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
             with_id=False,
         )
         progress("companies and contacts written")
-        writer.reset_sequences([Company, Contact, Lead, Deal, Request, Task])
+        writer.reset_sequences([Company, Contact, Lead, Deal, Request, Task, Order])
         if deals <= HISTORY_UP_TO:
-            n = record_created([(m, firsts[m]) for m in (Company, Contact, Lead, Deal, Request)])
+            n = record_created(
+                [(m, firsts[m]) for m in (Company, Contact, Lead, Deal, Request, Order)]
+            )
             progress(f"{n} history rows written")
     progress("committed")
     # Deals were written as plain rows, around the services that keep these totals.
@@ -214,4 +233,5 @@ def run(*, deals: int, seed: int, say: Callable[[str], None] = print) -> Summary
         tasks=acts.tasks + len(follow_ups),
         requests=requests.requests,
         surveys=requests.surveys.count,
+        orders=orders.orders,
     )

@@ -116,7 +116,36 @@
     return chart;
   }
 
-  var makers = { funnel: funnelChart, revenue: revenueChart };
+  // Orders by status: one bar per status in the workflow's order; a click opens its orders.
+  var STATUS_COLOURS = {
+    delivered: "#198754", cancelled: "#adb5bd", returned: "#dc3545", shipped: "#0dcaf0"
+  };
+  function statusChart(el, data) {
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      animationDuration: 300,
+      grid: { left: 8, right: 32, top: 8, bottom: 8, containLabel: true },
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          return echarts.format.encodeHTML(p.name) + ": <b>" + number(p.value) + "</b>";
+        }
+      },
+      xAxis: { type: "value", minInterval: 1, splitLine: { lineStyle: { type: "dashed" } } },
+      yAxis: { type: "category", inverse: true, data: data.map(function (s) { return s.name; }) },
+      series: [{
+        type: "bar", barMaxWidth: 22,
+        label: { show: true, position: "right", formatter: function (p) { return number(p.value); } },
+        data: data.map(function (s) {
+          return { value: s.value, url: s.url, itemStyle: { color: STATUS_COLOURS[s.key] || "#0d6efd" } };
+        })
+      }]
+    });
+    openOnClick(chart, function (p) { return p.data && p.data.value ? p.data.url : null; });
+    return chart;
+  }
+
+  var makers = { funnel: funnelChart, revenue: revenueChart, statuses: statusChart };
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var make = makers[el.getAttribute("data-chart")];
     var data = readData(el.getAttribute("data-source"));

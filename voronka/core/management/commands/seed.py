@@ -14,7 +14,7 @@ from voronka.sales.models import Deal
 class Command(BaseCommand):
     help = (
         "Generate demo data: users (admin, rop, manager1…, support; password demo12345), "
-        "clients, leads, deals with stage history. --size small≈1 000, medium≈10 000, "
+        "clients, leads, deals with stage history, orders. --size small≈1 000, medium≈10 000, "
         "large≈100 000 deals, or --deals N."
     )
 
@@ -39,7 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {summary.deals} deals, {summary.leads} leads, "
-                f"{summary.companies} companies, {summary.contacts} contacts "
+                f"{summary.companies} companies, {summary.contacts} contacts, "
+                f"{summary.orders} orders "
                 f"({summary.rows} rows) in {summary.seconds:.1f} s. "
                 "Log in as rop / demo12345 (head of sales), manager1 / demo12345, "
                 "admin / demo12345 or support / demo12345."
