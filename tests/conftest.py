@@ -116,6 +116,15 @@ def chromium_path() -> str | None:
     return None
 
 
+@pytest.fixture
+def needs_postgres():
+    """Skip on SQLite: its writers take turns, so nothing would run at once."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)")
+
+
 def postgres_reachable() -> bool:
     from django.db import connection
 

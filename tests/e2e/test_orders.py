@@ -42,8 +42,8 @@ def log_in(page: Page, base: str, username: str, next_path: str) -> None:
 
 
 def test_a_won_deal_becomes_an_order_that_goes_to_delivered_and_the_client_is_told(
-    page: Page, new_context, live_server, personas, won_deal,
-    smtp_settings, mail_server,  # noqa: F811 - the fixtures
+    page: Page, new_context, live_server, personas,
+    won_deal, smtp_settings, mail_server,  # noqa: F811 - the fixtures
 ):  # fmt: skip
     base = live_server.url
     deal_path = f"/sales/deals/{won_deal.pk}/"

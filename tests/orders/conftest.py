@@ -8,19 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tests.activities.conftest import mail_server, smtp_settings  # noqa: F401 - fixtures
-
-
-@pytest.fixture
-def client_company(db, personas):
-    """ООО «Ромашка», Alice's client, with a contact who has an e-mail address."""
-    from voronka.clients.models import Company, Contact
-
-    company = Company.objects.create(name="ООО «Ромашка»", owner=personas.alice)
-    contact = Contact.objects.create(
-        first_name="Пётр", last_name="Клиентов", email="petr@romashka.example",
-        company=company, owner=personas.alice,
-    )  # fmt: skip
-    return company, contact
+from tests.service.conftest import client_company  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -36,7 +24,7 @@ def catalogue(db, personas):
 
 
 @pytest.fixture
-def make_order(db, personas, client_company, catalogue):
+def make_order(db, personas, client_company, catalogue):  # noqa: F811 - the fixture
     """``make_order(actor=…, lines=…, **fields)``: an order of Alice's client, by Alice,
     of two chairs and a table unless told otherwise."""
     from voronka.orders.services import order_create
@@ -62,7 +50,7 @@ def alices_order(make_order):
 
 
 @pytest.fixture
-def won_deal(db, personas, stages, client_company, catalogue):
+def won_deal(db, personas, stages, client_company, catalogue):  # noqa: F811 - the fixture
     """Alice's deal with her client for three chairs (10 % off) and a table, won."""
     from voronka.sales.models import Deal
     from voronka.sales.services import deal_create, deal_move_stage

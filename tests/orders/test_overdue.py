@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.concurrency import run_together
 from voronka.activities.models import Notification, NotificationKind
 from voronka.core import events
 from voronka.orders import overdue, tasks
@@ -196,46 +197,6 @@ def test_the_periodic_job_sweeps_as_of_now(confirmed):
 # --- Concurrent sweeps (PostgreSQL) ----------------------------------------------------------
 
 
-@pytest.fixture
-def needs_postgres():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)")
-
-
-def run_together(count: int, work) -> list:
-    """Run ``work()`` in ``count`` threads released at once, each on its own connection."""
-    import threading
-
-    from django.db import connections
-
-    results: list = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def side() -> None:
-        try:
-            barrier.wait()
-            outcome = work()
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=side) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_four_sweeps_at_once_report_each_order_once(needs_postgres, english, make_order):
@@ -243,7 +204,7 @@ def test_four_sweeps_at_once_report_each_order_once(needs_postgres, english, mak
     orders = [move(make_order(received_at=MONDAY), Status.CONFIRMED, MONDAY + HOUR)
               for _ in range(6)]  # fmt: skip
 
-    sent = run_together(4, lambda: overdue.sweep(now=MONDAY + HOUR + CONFIRMED_NORM + MINUTE))
+    sent = run_together(4, lambda _: overdue.sweep(now=MONDAY + HOUR + CONFIRMED_NORM + MINUTE))
 
     assert sum(sent) == len(orders)
     assert OverdueAlert.objects.count() == len(orders)

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from tests.concurrency import run_together
 from tests.orders.conftest import walk
 from voronka.core import events
 from voronka.core.errors import NotAllowed, StaleVersion
@@ -203,21 +204,11 @@ def test_a_move_based_on_a_stale_copy_is_a_conflict_and_changes_nothing(personas
 # --- Two people at once (PostgreSQL) ---------------------------------------------------------
 
 
-@pytest.fixture
-def needs_postgres():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_people_moving_one_order_at_once_one_wins_the_other_is_told(
     needs_postgres, personas, make_order
 ):
-    from tests.service.test_services import run_together
-
     order = make_order()
     seen = fresh(order)
     people = [(personas.alice, "confirmed"), (personas.lead, "cancelled")]

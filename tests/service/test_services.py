@@ -9,6 +9,7 @@ import itertools
 import pytest
 from django.core.exceptions import ValidationError
 
+from tests.concurrency import run_together
 from voronka.activities.models import Notification, NotificationKind
 from voronka.core import events
 from voronka.core.errors import NotAllowed, StaleVersion
@@ -667,46 +668,6 @@ def test_a_request_from_a_public_form_has_no_author(
 
 
 # --- Concurrent writers (PostgreSQL) ----------------------------------------------------------
-
-
-@pytest.fixture
-def needs_postgres():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)")
-
-
-def run_together(count: int, work) -> list:
-    """Run ``work(n)`` in ``count`` threads released at once, each on its own connection."""
-    import threading
-
-    from django.db import connections
-
-    results: list = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def side(n: int) -> None:
-        try:
-            barrier.wait()
-            outcome = work(n)
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=side, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return results
 
 
 @pytest.mark.postgres

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.concurrency import run_together
 from voronka.activities.models import Notification, NotificationKind
 from voronka.core import events
 from voronka.core.workcalendar import current as work_calendar
@@ -704,53 +705,13 @@ def test_the_deadline_of_a_working_calendar_is_the_calendars(policy, make_reques
 # --- Concurrent sweeps (PostgreSQL) -----------------------------------------------------------
 
 
-@pytest.fixture
-def needs_postgres():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)")
-
-
-def run_together(count: int, work) -> list:
-    """Run ``work()`` in ``count`` threads released at once, each on its own connection."""
-    import threading
-
-    from django.db import connections
-
-    results: list = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def side() -> None:
-        try:
-            barrier.wait()
-            outcome = work()
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=side) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_four_sweeps_at_once_say_everything_once(needs_postgres, english, policy, make_request):
     policy(first_response_minutes=60, resolution_minutes=480, warn_minutes_before=30)
     requests = [make_request(received_at=TUESDAY, assignee=english.alice) for _ in range(6)]
 
-    sent = run_together(4, lambda: sla.sweep(now=at(17, 45)))
+    sent = run_together(4, lambda _: sla.sweep(now=at(17, 45)))
 
     # Per request: the first response's breach and the resolution's warning.
     assert sum(sent) == 12
