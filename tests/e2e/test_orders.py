@@ -90,7 +90,7 @@ def test_a_won_deal_becomes_an_order_that_goes_to_delivered_and_the_client_is_to
         f"<order-{order.pk}@voronka>"
     )
     last = ids[f"<order-{order.pk}-change-{mailed['delivered'].pk}@voronka>"]
-    assert str(last.message["Subject"]) == f"Заказ № {order.number}: Доставлен"
+    assert str(last.message["Subject"]).strip() == f"Заказ № {order.number}: Доставлен"
     [link] = re.findall(r"https?://\S+", last.message.get_content())
     path = urlsplit(link).path
     assert path.startswith("/orders/status/")

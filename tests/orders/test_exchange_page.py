@@ -82,7 +82,11 @@ def test_exporting_only_new_sends_the_file_marks_the_orders_and_lists_the_run(
 ):
     orders = [make_order(), make_order()]
     c = as_(client, personas.alice)
-    response = c.post(reverse("orders:exchange-export"), {"format": "csv", "scope": "new"})
+    response = c.post(
+        reverse("orders:exchange-export"),
+        {"format": "csv", "scope": "new"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="voronka-orders-new-')
     assert numbers(response) == {o.number for o in orders}
@@ -90,7 +94,11 @@ def test_exporting_only_new_sends_the_file_marks_the_orders_and_lists_the_run(
     page = c.get(reverse(PAGE))
     (run,) = page.context["runs"]
     assert (run.count, run.only_new, run.created_by) == (2, True, personas.alice)
-    again = c.post(reverse("orders:exchange-export"), {"format": "csv", "scope": "new"})
+    again = c.post(
+        reverse("orders:exchange-export"),
+        {"format": "csv", "scope": "new"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert numbers(again) == set()
 
 
@@ -123,7 +131,11 @@ def test_a_bad_period_comes_back_with_the_errors_by_their_fields(client, make_or
 def test_support_trying_only_new_is_refused_and_nothing_is_marked(client, make_order, personas):
     make_order()
     c = as_(client, personas.support)
-    response = c.post(reverse("orders:exchange-export"), {"format": "csv", "scope": "new"})
+    response = c.post(
+        reverse("orders:exchange-export"),
+        {"format": "csv", "scope": "new"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 422
     assert "scope" in response.context["export_form"].errors
     assert Order.objects.filter(exported_at=None).count() == 1
@@ -136,7 +148,7 @@ def test_a_manager_exports_only_their_orders(client, make_order, personas):
     bobs_client = Company.objects.create(name="ООО «Бобёр»", owner=personas.bob)
     make_order(actor=personas.bob, owner=personas.bob, company=bobs_client, contact=None)
     response = as_(client, personas.alice).post(reverse("orders:exchange-export"), {
-        "format": "csv", "scope": "new"})  # fmt: skip
+        "format": "csv", "scope": "new"}, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
     assert numbers(response) == {alices.number}
     assert Order.objects.filter(exported_at=None).count() == 1
 

@@ -188,7 +188,7 @@ def test_the_preview_button_shows_the_typed_e_mail_and_saves_nothing(head):
     ))  # fmt: skip
     assert response.status_code == 200
     ru = response.context["preview"][0]
-    assert (ru["subject"], ru["body"], ru["error"]) == ("Voronka: 000123", "Привет, Peter!", "")
+    assert (ru["subject"], ru["body"], ru["error"]) == ("Voronka: 000123", "Привет, Пётр!", "")
     assert state() == before
 
 

@@ -8,4 +8,8 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        from voronka.orders import subscribers  # noqa: F401 - registers the event handlers
+        from django.db.models.signals import post_migrate
+
+        from voronka.orders import defaults, subscribers  # noqa: F401 - registers the event handlers
+
+        post_migrate.connect(defaults.install, sender=self)

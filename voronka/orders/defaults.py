@@ -76,3 +76,35 @@ def status_settings() -> list[dict[str, object]]:
                                    + "\n\nOrder {{ order.number }}: {{ status }}.") + LINK_EN,
         })  # fmt: skip
     return rows
+
+
+def install(
+    sender: object = None, *, apps: object = None, using: str = "default", **_: object
+) -> None:
+    """Give the installation its workflow and status settings where it has none.
+
+    Connected to ``post_migrate``, which also follows a ``flush``: a database emptied and
+    migrated again gets the defaults back. Moves an administrator removed stay removed —
+    transitions are added only when there are none at all.
+    """
+    from django.apps import apps as global_apps
+    from django.db import DatabaseError
+
+    registry = apps or global_apps
+    try:
+        Transition = registry.get_model("orders", "Transition")  # type: ignore[attr-defined]
+        StatusSetting = registry.get_model("orders", "StatusSetting")  # type: ignore[attr-defined]
+    except LookupError:  # migrating to a state before the orders app
+        return
+    try:
+        if not Transition.objects.using(using).exists():
+            Transition.objects.using(using).bulk_create(
+                Transition(from_status=a, to_status=b, requires_payment=paid)
+                for a, b, paid in TRANSITIONS
+            )
+        have = set(StatusSetting.objects.using(using).values_list("status", flat=True))
+        StatusSetting.objects.using(using).bulk_create(
+            StatusSetting(**row) for row in status_settings() if row["status"] not in have
+        )
+    except DatabaseError:  # the tables are not there (yet)
+        return

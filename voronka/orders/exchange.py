@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from voronka.core import organisation
 from voronka.core.errors import NotAllowed
@@ -286,7 +287,7 @@ def order_columns() -> list[Col]:
 def line_columns() -> list[Col]:
     """A line's columns (``line.order`` is the order it belongs to)."""
     return [
-        Col(_("Position"), lambda ln: ln.position),
+        Col(pgettext("order line", "Position"), lambda ln: ln.position),
         Col(_("Product external id"), lambda ln: ln.product.external_id if ln.product else ""),
         Col(_("SKU"), lambda ln: ln.sku),
         Col(_("Name"), lambda ln: ln.name),
