@@ -175,13 +175,16 @@ def orders_export(*, actor: Any, request: ExportRequest, target: IO[bytes]) -> E
         if request.mark and ids:
             # Claimed before anything is written: of two exports at once, each order goes
             # to the one whose UPDATE reached it first.
-            Order.all_objects.filter(pk__in=ids, exported_at__isnull=True).update(exported_at=now)
-            if request.only_new:
-                taken = set(
-                    Order.all_objects.filter(pk__in=ids, exported_at=now).values_list(
-                        "pk", flat=True
-                    )
+            # A chunk at a time: SQLite takes at most 32 766 values in one statement.
+            taken: set[int] = set()
+            for chunk in chunked(ids, CHUNK):
+                Order.all_objects.filter(pk__in=chunk, exported_at__isnull=True).update(
+                    exported_at=now
                 )
+                if request.only_new:
+                    taken.update(Order.all_objects.filter(pk__in=chunk, exported_at=now)
+                                 .values_list("pk", flat=True))  # fmt: skip
+            if request.only_new:
                 ids = [pk for pk in ids if pk in taken]
         write_orders(request.fmt, orders_with_lines(ids), target, generated_at=now)
         run = ExportRun.objects.create(
