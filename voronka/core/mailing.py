@@ -26,7 +26,7 @@ MAX_ATTEMPTS = 5
 # the row over while this one may still deliver it, and the client gets two copies.
 SEND_TIMEOUT = 60.0
 
-# The values of every app's ``MailStatus`` choices (the same words everywhere).
+# The values of ``core.models.MailStatus``, the one set of choices every e-mail row uses.
 NONE, PENDING, SENDING, SENT, FAILED = "none", "pending", "sending", "sent", "failed"
 
 

@@ -54,6 +54,17 @@ def default_work_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
+class MailStatus(models.TextChoices):
+    """Where an e-mail to a client stands: the state every claim-once e-mail row carries
+    (a request's reply, a survey, an order's status notice); see ``core.mailing``."""
+
+    NONE = "none", _("Not by e-mail")
+    PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class Organisation(models.Model):
     """The one organisation this installation serves: its time zone and currency."""
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from voronka.core.models import DomainModel
+from voronka.core.models import DomainModel, MailStatus
 
 MONEY_DIGITS = 16
 ZERO = Decimal("0")
@@ -61,14 +61,6 @@ class DeliveryMethod(models.TextChoices):
     POST = "post", _("Post")
     CARRIER = "carrier", _("Transport company")
     DIGITAL = "digital", _("Electronic delivery")
-
-
-class MailStatus(models.TextChoices):
-    NONE = "none", _("Not by e-mail")
-    PENDING = "pending", _("Waiting")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
 
 
 def new_nonce() -> str:

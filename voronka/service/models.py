@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from voronka.core.models import DomainModel
+from voronka.core.models import DomainModel, MailStatus
 
 
 class Kind(models.TextChoices):
@@ -212,14 +212,6 @@ class Request(DomainModel):
     @property
     def client(self) -> object | None:
         return self.company or self.contact
-
-
-class MailStatus(models.TextChoices):
-    NONE = "none", _("Not by e-mail")
-    PENDING = "pending", _("Waiting")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
 
 
 class Message(models.Model):
